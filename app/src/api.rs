@@ -1,0 +1,151 @@
+//! Wire types of `/api/auth/*`, shared by the server and the browser.
+//!
+//! Every success is `{"data": …}` and every failure
+//! `{"error": {"code": "UPPER_SNAKE", "message": "…", "fields"?: {…}}}`.
+//! Field names are camelCase, as the console documents them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `{"data": …}`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Data<T> {
+    pub data: T,
+}
+
+/// `{"error": …}`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Per-field messages, only for `VALIDATION_ERROR`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// Stable error codes: clients branch on these, never on messages.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    ValidationError,
+    Unauthorized,
+    EmailNotVerified,
+    AccountDisabled,
+    AccountLocked,
+    RateLimited,
+    TokenInvalid,
+    TokenExpired,
+    TokenUsed,
+    AlreadyVerified,
+    GoogleNotConfigured,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Overloaded,
+    InternalError,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignupRequest {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SignupResponse {
+    pub success: bool,
+    pub verification_required: bool,
+    pub email: String,
+}
+
+/// Login by email or by username: send one of the two.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoginRequest {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginResponse {
+    pub token: String,
+    /// Unix time, in seconds, when the token stops working.
+    pub expires_at: i64,
+    pub user: UserInfo,
+}
+
+/// The signed-in user, as `GET /api/auth/me` and `msgsg whoami` show it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UserInfo {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub role: String,
+    pub email_verified: bool,
+    pub authenticated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmailRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokenRequest {
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    pub token: String,
+    pub password: String,
+}
+
+/// `{"success": true}` for actions with nothing else to say.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Success {
+    pub success: bool,
+}
+
+/// What a one-time link is worth right now.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    Valid,
+    Expired,
+    Used,
+    Invalid,
+    /// Verification links only: the address was verified through another link.
+    AlreadyVerified,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenStateResponse {
+    pub state: TokenState,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyEmailResponse {
+    pub success: bool,
+    pub email: String,
+}

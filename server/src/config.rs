@@ -1,0 +1,275 @@
+//! Configuration from environment variables (and an optional `.env`).
+//!
+//! Every setting has a safe default, so the console starts with none of them set. A bad value
+//! stops the server at start with one line naming the variable.
+
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`; unset means `DATA_DIR/console.db`.
+    pub database_url: String,
+    /// `DATA_DIR`: where the SQLite file and the generated secret live.
+    pub data_dir: PathBuf,
+    /// `PUBLIC_URL`: the console's address as users reach it; every emailed link starts here.
+    pub public_url: Url,
+    /// `LEPTOS_SITE_ADDR`: the address to listen on.
+    pub site_addr: SocketAddr,
+    /// `SMTP_URL`: `smtp://[user:pass@]host:port[?tls=required]` or `smtps://…`; unset means the
+    /// dev mailbox at `/dev/mailbox`.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM`
+    pub mail_from: String,
+    /// `JWT_SECRET`: at least 32 bytes; unset means generated once and kept in `DATA_DIR`.
+    pub jwt_secret: Option<String>,
+    /// `PASSWORD_MIN_LENGTH`: 15 by default, 8 at the lowest.
+    pub password_min_length: usize,
+    /// `VERIFY_TOKEN_TTL_SECONDS`, `RESET_TOKEN_TTL_SECONDS`, `SESSION_TTL_SECONDS`
+    pub verify_token_ttl: Duration,
+    pub reset_token_ttl: Duration,
+    pub session_ttl: Duration,
+    /// `RATE_LIMIT_PER_MINUTE`: requests per client IP and per kind of action
+    /// (signup, login, mail, token).
+    pub rate_limit_per_minute: u32,
+    /// `MAIL_PER_ADDRESS_PER_HOUR`: account mails one address may receive in an hour.
+    pub mail_per_address_per_hour: u32,
+    /// `LOCKOUT_THRESHOLD` failed logins lock an account for `LOCKOUT_SECONDS`.
+    pub lockout_threshold: u32,
+    pub lockout_duration: Duration,
+    /// `TRUST_FORWARDED_FOR`: take the client IP from `X-Forwarded-For` (behind a proxy only).
+    pub trust_forwarded_for: bool,
+    /// `PASSWORD_HASH_CONCURRENCY` hashes run at once; `PASSWORD_HASH_QUEUE` more may wait.
+    pub hash_concurrency: usize,
+    pub hash_queue: usize,
+    /// `MAIL_RETRY_BASE_SECONDS`: first delay before retrying a failed delivery (doubles each time).
+    pub mail_retry_base: Duration,
+}
+
+/// A configuration value that cannot be used; the message names the variable.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can pass their own.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let parse = |name: &str, default: &str| -> Result<String, ConfigError> {
+            Ok(get(name).unwrap_or_else(|| default.to_owned()))
+        };
+
+        let data_dir = PathBuf::from(parse("DATA_DIR", "data")?);
+        let database_url = match get("DATABASE_URL") {
+            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres") => url,
+            Some(url) => {
+                return Err(ConfigError(format!(
+                    "DATABASE_URL must start with sqlite: or postgres://, got {:?}",
+                    redact_url(&url)
+                )));
+            }
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("console.db").display()
+            ),
+        };
+
+        let public_url_text = parse("PUBLIC_URL", "http://127.0.0.1:3000")?;
+        let public_url = Url::parse(public_url_text.trim_end_matches('/'))
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "PUBLIC_URL must be an http(s) URL like https://auth.example.com, got {public_url_text:?}"
+                ))
+            })?;
+
+        let site_addr = number::<SocketAddr>(&get, "LEPTOS_SITE_ADDR", "127.0.0.1:3000")?;
+
+        let smtp_url = get("SMTP_URL");
+        if let Some(url) = &smtp_url {
+            let ok = Url::parse(url)
+                .map(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some())
+                .unwrap_or(false);
+            if !ok {
+                return Err(ConfigError(format!(
+                    "SMTP_URL must look like smtp://host:port or smtps://user:pass@host:port, got {:?}",
+                    redact_url(url)
+                )));
+            }
+        }
+        let mail_from = parse("MAIL_FROM", "msgsg console <no-reply@localhost>")?;
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError(format!(
+                "MAIL_FROM must be an address like \"Console <no-reply@example.com>\", got {mail_from:?}"
+            )));
+        }
+
+        let jwt_secret = get("JWT_SECRET");
+        if let Some(secret) = &jwt_secret
+            && secret.len() < crate::auth::jwt::MIN_SECRET_BYTES
+        {
+            return Err(ConfigError(format!(
+                "JWT_SECRET must be at least {} bytes of random data (e.g. `openssl rand -hex 32`)",
+                crate::auth::jwt::MIN_SECRET_BYTES
+            )));
+        }
+
+        let password_min_length = number::<usize>(&get, "PASSWORD_MIN_LENGTH", "15")?;
+        if !(8..=64).contains(&password_min_length) {
+            return Err(ConfigError(format!(
+                "PASSWORD_MIN_LENGTH must be between 8 and 64, got {password_min_length}"
+            )));
+        }
+
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Config {
+            database_url,
+            data_dir,
+            public_url,
+            site_addr,
+            smtp_url,
+            mail_from,
+            jwt_secret,
+            password_min_length,
+            verify_token_ttl: seconds(&get, "VERIFY_TOKEN_TTL_SECONDS", 24 * 3600)?,
+            reset_token_ttl: seconds(&get, "RESET_TOKEN_TTL_SECONDS", 3600)?,
+            session_ttl: seconds(&get, "SESSION_TTL_SECONDS", 7 * 24 * 3600)?,
+            rate_limit_per_minute: positive(&get, "RATE_LIMIT_PER_MINUTE", 20)?,
+            mail_per_address_per_hour: positive(&get, "MAIL_PER_ADDRESS_PER_HOUR", 5)?,
+            lockout_threshold: positive(&get, "LOCKOUT_THRESHOLD", 10)?,
+            lockout_duration: seconds(&get, "LOCKOUT_SECONDS", 15 * 60)?,
+            trust_forwarded_for: number::<bool>(&get, "TRUST_FORWARDED_FOR", "false")?,
+            hash_concurrency: positive(&get, "PASSWORD_HASH_CONCURRENCY", cores as u32)? as usize,
+            hash_queue: number::<usize>(&get, "PASSWORD_HASH_QUEUE", "64")?,
+            mail_retry_base: seconds(&get, "MAIL_RETRY_BASE_SECONDS", 2)?,
+        })
+    }
+
+    /// Whether cookies must carry `Secure` (and the `__Host-` prefix).
+    pub fn https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// A link into the console, built from `PUBLIC_URL` only (never from a request).
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!(
+            "{}{}",
+            self.public_url.as_str().trim_end_matches('/'),
+            path_and_query
+        )
+    }
+}
+
+fn number<T: FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> Result<T, ConfigError> {
+    let text = get(name).unwrap_or_else(|| default.to_owned());
+    text.trim()
+        .parse()
+        .map_err(|_| ConfigError(format!("{name} has an invalid value: {text:?}")))
+}
+
+fn positive(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    let value = number::<u32>(get, name, &default.to_string())?;
+    if value == 0 {
+        return Err(ConfigError(format!("{name} must be at least 1")));
+    }
+    Ok(value)
+}
+
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_secs(positive_u64(get, name, default)?))
+}
+
+fn positive_u64(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    let value = number::<u64>(get, name, &default.to_string())?;
+    if value == 0 {
+        return Err(ConfigError(format!("{name} must be at least 1")));
+    }
+    Ok(value)
+}
+
+/// Hides a password in a URL before it goes into an error line.
+fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(c.database_url.starts_with("sqlite://data/console.db"));
+        assert_eq!(c.password_min_length, 15);
+        assert_eq!(
+            c.link("/verify-email?token=x"),
+            "http://127.0.0.1:3000/verify-email?token=x"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (name, value) in [
+            ("PUBLIC_URL", "ftp://x"),
+            ("JWT_SECRET", "short"),
+            ("PASSWORD_MIN_LENGTH", "6"),
+            ("DATABASE_URL", "mysql://x"),
+            ("SMTP_URL", "http://x"),
+            ("RATE_LIMIT_PER_MINUTE", "many"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert!(err.0.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn smtp_password_is_not_echoed() {
+        let err = config(&[("DATABASE_URL", "mysql://u:hunter2@h/db")]).unwrap_err();
+        assert!(!err.0.contains("hunter2"), "{err}");
+    }
+}

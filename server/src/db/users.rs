@@ -1,0 +1,200 @@
+//! Accounts.
+
+use sqlx::{Any, Executor, Row, any::AnyRow};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub username: String,
+    pub password_hash: Option<String>,
+    pub role: String,
+    pub email_verified_at: Option<i64>,
+    pub disabled_at: Option<i64>,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+}
+
+impl User {
+    pub fn is_verified(&self) -> bool {
+        self.email_verified_at.is_some()
+    }
+
+    pub fn info(&self) -> app::api::UserInfo {
+        app::api::UserInfo {
+            id: self.id.clone(),
+            username: self.username.clone(),
+            email: self.email.clone(),
+            role: self.role.clone(),
+            email_verified: self.is_verified(),
+            authenticated: true,
+        }
+    }
+
+    pub(crate) fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+        Ok(User {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            username: row.try_get("username")?,
+            password_hash: row.try_get("password_hash")?,
+            role: row.try_get("role")?,
+            email_verified_at: row.try_get("email_verified_at")?,
+            disabled_at: row.try_get("disabled_at")?,
+            failed_logins: row.try_get("failed_logins")?,
+            locked_until: row.try_get("locked_until")?,
+        })
+    }
+}
+
+/// `SELECT <every column of User> FROM users <rest>` as a static string.
+macro_rules! select_users {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, email, username, password_hash, role, email_verified_at, disabled_at, ",
+            "failed_logins, locked_until FROM users ",
+            $rest
+        )
+    };
+}
+
+pub async fn by_email<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    email: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    let row = sqlx::query(select_users!("WHERE email = $1"))
+        .bind(email)
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(User::from_row).transpose()
+}
+
+pub async fn by_username<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    username: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    let row = sqlx::query(select_users!("WHERE username = $1"))
+        .bind(username)
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(User::from_row).transpose()
+}
+
+pub async fn by_id<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    let row = sqlx::query(select_users!("WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(User::from_row).transpose()
+}
+
+pub async fn username_taken<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    username: &str,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT COUNT(*) FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(ex)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub now: i64,
+}
+
+/// Inserts the account unless the email is taken; returns whether a row was added.
+pub async fn insert<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user: &NewUser<'_>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO users (id, email, username, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(user.id)
+    .bind(user.email)
+    .bind(user.username)
+    .bind(user.password_hash)
+    .bind(user.now)
+    .bind(user.now)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn mark_verified<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1), updated_at = $2 \
+         WHERE id = $3",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Sets a new password hash and clears any lockout.
+pub async fn set_password<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, \
+         updated_at = $2 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(now)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Counts a failed login; at `threshold` failures the account locks until `lock_until`
+/// and the count starts again.
+pub async fn record_failed_login<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    threshold: i64,
+    lock_until: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET \
+           locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END, \
+           failed_logins = CASE WHEN failed_logins + 1 >= $3 THEN 0 ELSE failed_logins + 1 END \
+         WHERE id = $4",
+    )
+    .bind(threshold)
+    .bind(lock_until)
+    .bind(threshold)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_failed_logins<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Request extractors: JSON bodies whose every rejection is a VALIDATION_ERROR, the client's
+//! IP, and the signed-in user.
+
+use crate::{
+    auth::jwt::{Claims, Kind},
+    db::{sessions, users::User},
+    error::ApiError,
+    state::AppState,
+};
+use axum::{
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Request, rejection::JsonRejection},
+    http::{Method, StatusCode, header, request::Parts},
+};
+use serde::de::DeserializeOwned;
+use std::net::{IpAddr, SocketAddr};
+
+/// `axum::Json`, with rejections in the API's envelope.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let status = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::bad_body(StatusCode::PAYLOAD_TOO_LARGE, "The request is too large");
+        }
+        JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let message = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "Send the request body as JSON (Content-Type: application/json)".to_owned()
+        }
+        JsonRejection::JsonSyntaxError(_) => "The request body is not valid JSON".to_owned(),
+        other => format!("Invalid request body: {}", other.body_text()),
+    };
+    ApiError::bad_body(status, message)
+}
+
+/// The client's address: the TCP peer, or the last `X-Forwarded-For` hop when the server is
+/// configured to sit behind a proxy.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if state.config.trust_forwarded_for
+            && let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse().ok())
+        {
+            return Ok(ClientIp(ip));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        Ok(ClientIp(peer))
+    }
+}
+
+/// The name of the session cookie: `__Host-` prefixed when served over https.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-msgsg_session"
+    } else {
+        "msgsg_session"
+    }
+}
+
+/// A signed-in user, from `Authorization: Bearer` or the session cookie, whose session is
+/// live on the server right now.
+pub struct AuthUser {
+    pub user: User,
+    pub claims: Claims,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let token = match bearer {
+            Some(token) => token.to_owned(),
+            None => {
+                let token = cookie(parts, session_cookie_name(state.config.https()))
+                    .ok_or(ApiError::Unauthorized("Sign in first"))?;
+                // A cookie rides along on cross-site requests too: writes must come from
+                // the console's own origin.
+                if !matches!(parts.method, Method::GET | Method::HEAD) && !same_origin(parts, state)
+                {
+                    return Err(ApiError::Forbidden("Cross-origin request refused"));
+                }
+                token
+            }
+        };
+        let now = state.clock.now();
+        let claims = state
+            .jwt
+            .verify(&token, Kind::Session, now)
+            .ok_or(ApiError::Unauthorized(
+                "Your session has expired; sign in again",
+            ))?;
+        let user = sessions::live_user(&state.db.pool, &claims.sid, &claims.sub, now)
+            .await?
+            .ok_or(ApiError::Unauthorized(
+                "Your session has expired; sign in again",
+            ))?;
+        if user.disabled_at.is_some() {
+            return Err(ApiError::AccountDisabled);
+        }
+        Ok(AuthUser { user, claims })
+    }
+}
+
+fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn same_origin(parts: &Parts, state: &AppState) -> bool {
+    let expected = state.config.public_url.origin().ascii_serialization();
+    parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|origin| origin == expected)
+}

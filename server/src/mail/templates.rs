@@ -1,0 +1,153 @@
+//! The account mails, each with a plain-text and an HTML part built from one layout.
+//! Every link comes from `PUBLIC_URL` (see `Config::link`), never from a request.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Mail {
+    pub kind: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// One call to action: a button in HTML, the bare link in text.
+struct Action<'a> {
+    label: &'a str,
+    url: &'a str,
+}
+
+fn render(
+    kind: &str,
+    subject: &str,
+    paragraphs: &[&str],
+    action: Option<Action<'_>>,
+    footer: &str,
+) -> Mail {
+    let mut text = String::new();
+    let mut body = String::new();
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        body.push_str(&format!(
+            "<p style=\"margin:0 0 16px\">{}</p>",
+            html_escape::encode_text(p)
+        ));
+    }
+    if let Some(action) = &action {
+        text.push_str(&format!("{}:\n{}\n\n", action.label, action.url));
+        let url = html_escape::encode_double_quoted_attribute(action.url);
+        body.push_str(&format!(
+            "<p style=\"margin:24px 0\"><a href=\"{url}\" style=\"background:#4f46e5;color:#fff;\
+             padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600\">{}</a></p>\
+             <p style=\"margin:0 0 16px;font-size:13px;color:#555\">Or paste this link into your \
+             browser:<br><a href=\"{url}\" style=\"color:#4f46e5;word-break:break-all\">{url}</a></p>",
+            html_escape::encode_text(action.label)
+        ));
+    }
+    text.push_str(footer);
+    text.push('\n');
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"margin:0;background:#f4f4f7;font-family:system-ui,sans-serif;color:#1f2430\">\
+         <div style=\"max-width:560px;margin:32px auto;background:#fff;border-radius:12px;padding:32px\">\
+         <h1 style=\"font-size:20px;margin:0 0 24px\">{title}</h1>{body}\
+         <p style=\"margin:24px 0 0;font-size:12px;color:#777\">{footer}</p></div></body></html>",
+        title = html_escape::encode_text(subject),
+        footer = html_escape::encode_text(footer),
+    );
+    Mail {
+        kind: kind.into(),
+        subject: subject.into(),
+        text,
+        html,
+    }
+}
+
+const IGNORE: &str = "If you did not ask for this, you can ignore this email.";
+
+pub fn verify_email(link: &str, hours: u64) -> Mail {
+    let expiry = format!("The link works once and expires in {hours} hours.");
+    render(
+        "verify_email",
+        "Verify your email address",
+        &[
+            "Welcome! Confirm that this address is yours to finish creating your account.",
+            &expiry,
+        ],
+        Some(Action {
+            label: "Verify email address",
+            url: link,
+        }),
+        IGNORE,
+    )
+}
+
+/// To the owner of an address someone tried to sign up with again.
+pub fn already_registered(login_link: &str, reset_link: &str) -> Mail {
+    let reset = format!("Forgot your password? Reset it here: {reset_link}");
+    render(
+        "already_registered",
+        "You already have an account",
+        &[
+            "Someone (probably you) tried to create an account with this email address, \
+             but it already has one.",
+            &reset,
+        ],
+        Some(Action {
+            label: "Sign in",
+            url: login_link,
+        }),
+        IGNORE,
+    )
+}
+
+pub fn reset_password(link: &str, minutes: u64) -> Mail {
+    let expiry = format!("The link works once and expires in {minutes} minutes.");
+    render(
+        "reset_password",
+        "Reset your password",
+        &[
+            "We received a request to reset the password of your account.",
+            &expiry,
+        ],
+        Some(Action {
+            label: "Choose a new password",
+            url: link,
+        }),
+        "If you did not ask for this, ignore this email: your password stays as it is.",
+    )
+}
+
+pub fn password_changed(forgot_link: &str) -> Mail {
+    let help = format!(
+        "If this was not you, reset your password now at {forgot_link} and check your account."
+    );
+    render(
+        "password_changed",
+        "Your password was changed",
+        &[
+            "The password of your account was just changed, and every session was signed out.",
+            &help,
+        ],
+        None,
+        "This notice is sent for every password change.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_appear_in_both_parts_and_html_is_escaped() {
+        let mail = verify_email("https://auth.example.com/verify-email?token=a&b=<x>", 24);
+        assert!(
+            mail.text
+                .contains("https://auth.example.com/verify-email?token=a&b=<x>")
+        );
+        assert!(mail.html.contains("token=a&amp;b=&lt;x&gt;"));
+        assert!(!mail.html.contains("<x>"));
+        assert!(mail.text.contains("24 hours"));
+    }
+}

@@ -1,0 +1,50 @@
+//! `GET /dev/mailbox`: with no SMTP server configured, the mail the console sent, newest
+//! first, with clickable links. Only routed in that mode.
+
+use crate::{db::outbox, error::ApiResult, mail, state::AppState};
+use axum::{extract::State, response::Html};
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use std::fmt::Write;
+
+pub async fn mailbox(State(state): State<AppState>) -> ApiResult<Html<String>> {
+    let rows = outbox::recent(&state.db.pool, 50).await?;
+    let mut page = String::from(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Dev mailbox</title><link rel=\"stylesheet\" href=\"/pkg/console.css\"></head>\
+         <body class=\"mailbox\"><main class=\"content\"><h1>Dev mailbox</h1>\
+         <p class=\"lead\">No SMTP server is configured (<code>SMTP_URL</code>), so the console \
+         keeps its mail here. Newest first.</p>",
+    );
+    if rows.is_empty() {
+        page.push_str("<p>No mail yet.</p>");
+    }
+    for row in rows {
+        let Some(message) = row.sealed.as_deref().and_then(|s| state.mailer.open(s)) else {
+            continue;
+        };
+        let status = if row.sent_at.is_some() {
+            "delivered"
+        } else {
+            "queued"
+        };
+        let _ = write!(
+            page,
+            "<article class=\"card mail\"><h2>{}</h2><p class=\"meta\">To {} · {}</p><ul class=\"links\">",
+            text(&message.subject),
+            text(&row.to_addr),
+            status,
+        );
+        for link in mail::links(&message.text) {
+            let _ = write!(
+                page,
+                "<li><a href=\"{}\">{}</a></li>",
+                attr(link),
+                text(link)
+            );
+        }
+        let _ = write!(page, "</ul><pre>{}</pre></article>", text(&message.text));
+    }
+    page.push_str("</main></body></html>");
+    Ok(Html(page))
+}

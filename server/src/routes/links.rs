@@ -1,0 +1,114 @@
+//! One-time links and the mail that carries them, shared by the flows that send them.
+
+use crate::{
+    auth::random,
+    db::{tokens, tokens::Purpose, users},
+    error::{ApiError, TokenProblem},
+    mail::templates::Mail,
+    state::AppState,
+    validate,
+};
+use app::api::TokenState;
+use sqlx::AnyConnection;
+
+/// Creates a token for the account and returns it; only its hash is stored.
+pub async fn issue_token(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    user_id: &str,
+    purpose: Purpose,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let ttl = match purpose {
+        Purpose::VerifyEmail => state.config.verify_token_ttl,
+        Purpose::ResetPassword => state.config.reset_token_ttl,
+    };
+    let token = random::one_time_token();
+    tokens::insert(
+        &mut *conn,
+        &random::token_hash(&token),
+        user_id,
+        purpose,
+        now,
+        now + ttl.as_secs() as i64,
+    )
+    .await?;
+    Ok(token)
+}
+
+/// Queues a mail unless the address already received its hourly share; returns whether it
+/// was queued. Counting in the database holds across replicas.
+pub async fn queue_capped(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    to: &str,
+    mail: &Mail,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let cap = i64::from(state.config.mail_per_address_per_hour);
+    let queued = state
+        .mailer
+        .queue(&mut *conn, to, mail, now, Some(cap))
+        .await?;
+    if !queued {
+        tracing::warn!(kind = %mail.kind, "hourly mail cap reached for an address; mail dropped");
+    }
+    Ok(queued)
+}
+
+pub fn verify_link(state: &AppState, token: &str) -> String {
+    state.config.link(&format!("/verify-email?token={token}"))
+}
+
+pub fn reset_link(state: &AppState, token: &str) -> String {
+    state.config.link(&format!("/reset-password?token={token}"))
+}
+
+pub fn verify_hours(state: &AppState) -> u64 {
+    state.config.verify_token_ttl.as_secs().div_ceil(3600)
+}
+
+pub fn reset_minutes(state: &AppState) -> u64 {
+    state.config.reset_token_ttl.as_secs().div_ceil(60)
+}
+
+/// What a mailed token is worth now, and the account it belongs to when it is known.
+/// A token of another purpose is `Invalid`: a verification token never resets a password.
+pub async fn token_state(
+    state: &AppState,
+    token: &str,
+    purpose: Purpose,
+) -> Result<(TokenState, Option<String>), sqlx::Error> {
+    if !validate::token_shape(token) {
+        return Ok((TokenState::Invalid, None));
+    }
+    let Some(row) = tokens::find(&state.db.pool, &random::token_hash(token), purpose).await? else {
+        return Ok((TokenState::Invalid, None));
+    };
+    let Some(user) = users::by_id(&state.db.pool, &row.user_id).await? else {
+        return Ok((TokenState::Invalid, None));
+    };
+    let token_state = if row.used_at.is_some() {
+        TokenState::Used
+    } else if purpose == Purpose::VerifyEmail && user.is_verified() {
+        // Other links of the same address stop at "already verified" once one was used.
+        TokenState::AlreadyVerified
+    } else if row.expires_at <= state.clock.now() {
+        TokenState::Expired
+    } else if user.disabled_at.is_some() {
+        TokenState::Invalid
+    } else {
+        TokenState::Valid
+    };
+    Ok((token_state, Some(user.id)))
+}
+
+/// The error for a token that cannot be spent.
+pub fn token_error(token_state: TokenState) -> ApiError {
+    match token_state {
+        TokenState::Expired => ApiError::Token(TokenProblem::Expired),
+        TokenState::Used => ApiError::Token(TokenProblem::Used),
+        TokenState::AlreadyVerified => ApiError::AlreadyVerified,
+        TokenState::Invalid | TokenState::Valid => ApiError::Token(TokenProblem::Invalid),
+    }
+}

@@ -1,0 +1,85 @@
+//! The HTTP API: one module per endpoint family, one router.
+
+mod dev_mailbox;
+mod links;
+mod login;
+mod resend_verification;
+mod reset_password;
+mod session;
+mod signup;
+mod verify_email;
+
+use crate::{error::ApiError, extract::session_cookie_name, state::AppState};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderValue, header},
+    routing::{get, post},
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Request bodies above this are refused before they are read in full.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn api_router(state: &AppState) -> Router<AppState> {
+    let auth = Router::new()
+        .route("/signup", post(signup::signup))
+        .route("/login", post(login::login))
+        .route("/logout", post(session::logout))
+        .route("/me", get(session::me))
+        .route("/google", get(google))
+        .route(
+            "/resend-verification",
+            post(resend_verification::resend_verification),
+        )
+        .route("/verify-email/validate", get(verify_email::validate))
+        .route("/verify-email", post(verify_email::verify))
+        .route(
+            "/forgot-password",
+            post(resend_verification::forgot_password),
+        )
+        .route("/reset-password/validate", get(reset_password::validate))
+        .route("/reset-password", post(reset_password::reset))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    let mut router = Router::new()
+        .nest("/api/auth", auth)
+        .route("/api/{*rest}", get(not_found).post(not_found))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    if state.mailer.is_dev_mailbox() {
+        router = router.route("/dev/mailbox", get(dev_mailbox::mailbox));
+    }
+    router
+}
+
+async fn google() -> ApiError {
+    ApiError::GoogleNotConfigured
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// The console's session cookie: HttpOnly, SameSite=Lax, Path=/, and Secure with the
+/// `__Host-` prefix over https (SE1).
+fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
+    let https = state.config.https();
+    let secure = if https { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}",
+        session_cookie_name(https)
+    ))
+    .expect("a JWT is a valid header value")
+}
+
+fn clear_session_cookie(state: &AppState) -> HeaderValue {
+    session_cookie(state, "", 0)
+}

@@ -1,0 +1,86 @@
+//! `POST /api/auth/resend-verification` and `POST /api/auth/forgot-password`: the same
+//! answer whatever the address (EN3); the lookup and the mail happen after the answer.
+//!
+//! A new verification link does not cancel older ones: whichever arrives first works, and
+//! once one is used the others report `already_verified`.
+
+use super::links;
+use crate::{
+    auth::ratelimit::Action,
+    db::{tokens::Purpose, users},
+    error::ApiResult,
+    extract::{ApiJson, ClientIp},
+    mail::templates,
+    state::AppState,
+    validate,
+};
+use app::api::{Data, EmailRequest, Success};
+use axum::{Json, extract::State};
+
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<EmailRequest>,
+) -> ApiResult<Json<Data<Success>>> {
+    accept_mail_request(&state, ip, &req.email, Purpose::VerifyEmail)
+}
+
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<EmailRequest>,
+) -> ApiResult<Json<Data<Success>>> {
+    accept_mail_request(&state, ip, &req.email, Purpose::ResetPassword)
+}
+
+fn accept_mail_request(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    email: &str,
+    purpose: Purpose,
+) -> ApiResult<Json<Data<Success>>> {
+    state.limits.check_ip(Action::Mail, ip)?;
+    let email = validate::email(email)?;
+    state.limits.check_address(&email)?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = send_link(&state, &email, purpose).await {
+            tracing::error!(error = %e, "could not queue an account mail");
+        }
+    });
+    Ok(Json(Data {
+        data: Success { success: true },
+    }))
+}
+
+/// Mails a fresh link when the address has an account that can use it.
+async fn send_link(state: &AppState, email: &str, purpose: Purpose) -> Result<(), sqlx::Error> {
+    let Some(user) = users::by_email(&state.db.pool, email).await? else {
+        return Ok(());
+    };
+    let wanted = match purpose {
+        Purpose::VerifyEmail => !user.is_verified() && user.disabled_at.is_none(),
+        Purpose::ResetPassword => user.disabled_at.is_none(),
+    };
+    if !wanted {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.pool.begin().await?;
+    let token = links::issue_token(&mut tx, state, &user.id, purpose, now).await?;
+    let mail = match purpose {
+        Purpose::VerifyEmail => templates::verify_email(
+            &links::verify_link(state, &token),
+            links::verify_hours(state),
+        ),
+        Purpose::ResetPassword => templates::reset_password(
+            &links::reset_link(state, &token),
+            links::reset_minutes(state),
+        ),
+    };
+    if links::queue_capped(&mut tx, state, &user.email, &mail, now).await? {
+        tx.commit().await?;
+        state.mailer.wake();
+    }
+    Ok(())
+}

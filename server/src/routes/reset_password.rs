@@ -1,0 +1,81 @@
+//! Password reset. `GET …/validate` reports the link's state without spending it; the
+//! `POST` sets the new password, spends the link, signs out every session, marks the address
+//! verified (the link proved it), and mails a notice (TK5). It never signs in.
+
+use super::links;
+use crate::{
+    auth::{password, random, ratelimit::Action},
+    db::{sessions, tokens, tokens::Purpose, users},
+    error::{ApiError, ApiResult},
+    extract::{ApiJson, ClientIp},
+    mail::templates,
+    state::AppState,
+};
+use app::api::{Data, ResetPasswordRequest, Success, TokenState, TokenStateResponse};
+use axum::{
+    Json,
+    extract::{Query, State},
+};
+
+pub async fn validate(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Query(query): Query<super::verify_email::TokenQuery>,
+) -> ApiResult<Json<Data<TokenStateResponse>>> {
+    state.limits.check_ip(Action::Token, ip)?;
+    let (token_state, _) = links::token_state(&state, &query.token, Purpose::ResetPassword).await?;
+    Ok(Json(Data {
+        data: TokenStateResponse { state: token_state },
+    }))
+}
+
+pub async fn reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<ResetPasswordRequest>,
+) -> ApiResult<Json<Data<Success>>> {
+    state.limits.check_ip(Action::Token, ip)?;
+    let (token_state, user_id) =
+        links::token_state(&state, &req.token, Purpose::ResetPassword).await?;
+    let user = match (token_state, user_id) {
+        (TokenState::Valid, Some(id)) => users::by_id(&state.db.pool, &id)
+            .await?
+            .ok_or_else(|| links::token_error(TokenState::Invalid))?,
+        (other, _) => return Err(links::token_error(other)),
+    };
+    // The password is checked before the link is spent, so a refused password can be fixed.
+    let local_part = user.email.split('@').next().unwrap_or_default();
+    let context = [user.email.as_str(), local_part, user.username.as_str()];
+    let new_password =
+        password::check_policy(&req.password, state.config.password_min_length, &context)
+            .map_err(|message| ApiError::validation("password", message))?;
+    let hash = state.hasher.hash(new_password).await?;
+
+    let now = state.clock.now();
+    let mut tx = state.db.pool.begin().await?;
+    let token_hash = random::token_hash(&req.token);
+    if tokens::consume(&mut *tx, &token_hash, Purpose::ResetPassword, now)
+        .await?
+        .is_none()
+    {
+        drop(tx);
+        let (token_state, _) =
+            links::token_state(&state, &req.token, Purpose::ResetPassword).await?;
+        return Err(links::token_error(token_state));
+    }
+    users::set_password(&mut *tx, &user.id, &hash, now).await?;
+    users::mark_verified(&mut *tx, &user.id, now).await?;
+    tokens::spend_all(&mut *tx, &user.id, Purpose::ResetPassword, now).await?;
+    let revoked = sessions::revoke_all(&mut *tx, &user.id, now).await?;
+    let notice = templates::password_changed(&state.config.link("/forgot-password"));
+    state
+        .mailer
+        .queue(&mut *tx, &user.email, &notice, now, None)
+        .await?;
+    tx.commit().await?;
+    state.mailer.wake();
+    tracing::info!(user = %user.id, sessions_revoked = revoked, "password reset");
+    Ok(Json(Data {
+        data: Success { success: true },
+    }))
+}

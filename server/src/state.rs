@@ -1,0 +1,45 @@
+//! What every handler shares.
+
+use crate::{
+    auth::{jwt::Jwt, password::Hasher, ratelimit::Limits},
+    clock::Clock,
+    config::Config,
+    db::Db,
+    mail::Mailer,
+};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::{ops::Deref, sync::Arc};
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub db: Db,
+    pub hasher: Hasher,
+    pub jwt: Jwt,
+    pub limits: Limits,
+    pub mailer: Arc<Mailer>,
+    pub clock: Clock,
+    pub leptos: LeptosOptions,
+}
+
+impl AppState {
+    pub fn new(inner: Inner) -> Self {
+        AppState(Arc::new(inner))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

@@ -1,0 +1,137 @@
+//! A throwaway PostgreSQL cluster for the test run (or `TEST_DATABASE_URL`), and a fresh
+//! database per test.
+
+use super::maildev::free_port;
+use sqlx::{Connection, Executor};
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+use tokio::sync::OnceCell;
+
+struct Cluster {
+    admin_url: String,
+    _process: Mutex<Child>,
+    _dir: tempfile::TempDir,
+}
+
+static CLUSTER: OnceCell<Option<Cluster>> = OnceCell::const_new();
+
+/// A URL to a new, empty database; `None` (with a loud line) when PostgreSQL is not
+/// available here. Under CI it must be.
+pub async fn fresh_database() -> Option<String> {
+    let admin_url = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => url,
+        Err(_) => match CLUSTER.get_or_init(start_cluster).await {
+            Some(cluster) => cluster.admin_url.clone(),
+            None => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "PostgreSQL is required in CI: install postgresql-15 or set TEST_DATABASE_URL"
+                );
+                eprintln!(
+                    "\n*** SKIPPED: PostgreSQL test (no server binaries in {} and no TEST_DATABASE_URL) ***\n",
+                    pg_bin().display()
+                );
+                return None;
+            }
+        },
+    };
+    sqlx::any::install_default_drivers();
+    let name = format!("t_{}", server::auth::random::hex_token(6));
+    let mut admin = sqlx::AnyConnection::connect(&admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("create a test database");
+    let (base, _) = admin_url.rsplit_once('/').expect("a database URL");
+    Some(format!("{base}/{name}"))
+}
+
+fn pg_bin() -> PathBuf {
+    std::env::var_os("PG_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin"))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// `initdb` refuses to run as root: run the server as `postgres` then.
+fn command(program: &Path, root: bool) -> Command {
+    if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+async fn start_cluster() -> Option<Cluster> {
+    let bin = pg_bin();
+    if !bin.join("initdb").exists() {
+        return None;
+    }
+    let root = is_root();
+    let dir = tempfile::tempdir().ok()?;
+    let data = dir.path().join("data");
+    if root {
+        let ok = Command::new("chown")
+            .args(["-R", "postgres"])
+            .arg(dir.path())
+            .status()
+            .ok()?
+            .success();
+        assert!(ok, "chown the PostgreSQL test directory");
+    }
+    let status = command(&bin.join("initdb"), root)
+        .args(["-D"])
+        .arg(&data)
+        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run initdb");
+    assert!(status.success(), "initdb failed");
+    let port = free_port();
+    // The shell ends the server when the test process (and so this pipe) goes away.
+    let script = format!(
+        "\"{}\" -D \"{}\" -p {port} -k \"{}\" -c listen_addresses=127.0.0.1 -c fsync=off \
+         -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 \
+         >/dev/null 2>&1 & pid=$!; read _; kill $pid; wait",
+        bin.join("postgres").display(),
+        data.display(),
+        dir.path().display()
+    );
+    let process = command(Path::new("sh"), root)
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("start postgres");
+    let admin_url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    sqlx::any::install_default_drivers();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if sqlx::AnyConnection::connect(&admin_url).await.is_ok() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "PostgreSQL did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Some(Cluster {
+        admin_url,
+        _process: Mutex::new(process),
+        _dir: dir,
+    })
+}
