@@ -654,7 +654,7 @@ async fn password_policy(backend: Backend) {
     // 64 characters and more are fine.
     let long = "a sentence long enough to pass every rule of the console's password policy";
     assert_eq!(
-        app.signup(&email("long"), &long).await.status,
+        app.signup(&email("long"), long).await.status,
         StatusCode::OK
     );
 }
@@ -905,6 +905,45 @@ async fn hash_queue_sheds_load(backend: Backend) {
 }
 
 // Tests that do not depend on the database.
+
+#[tokio::test]
+async fn forwarded_for_is_trusted_only_when_configured() {
+    async fn limited_after_spoofing(app: &TestApp) -> bool {
+        let mut limited = false;
+        for i in 0..4 {
+            let reply = support::Reply::read(
+                app.http
+                    .get(app.url("/api/auth/verify-email/validate?token=x"))
+                    .header("x-forwarded-for", format!("203.0.113.{i}"))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            limited |= reply.status == StatusCode::TOO_MANY_REQUESTS;
+        }
+        limited
+    }
+    let direct = spawn!(
+        Options::new(Backend::Sqlite)
+            .dev_mailbox()
+            .set("RATE_LIMIT_PER_MINUTE", 2)
+    );
+    assert!(
+        limited_after_spoofing(&direct).await,
+        "a spoofed header changes nothing"
+    );
+    let proxied = spawn!(
+        Options::new(Backend::Sqlite)
+            .dev_mailbox()
+            .set("RATE_LIMIT_PER_MINUTE", 2)
+            .set("TRUST_FORWARDED_FOR", true)
+    );
+    assert!(
+        !limited_after_spoofing(&proxied).await,
+        "each forwarded client has its own budget"
+    );
+}
 
 #[tokio::test]
 async fn dev_mailbox_shows_mail_with_clickable_links() {
