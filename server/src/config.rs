@@ -44,6 +44,8 @@ pub struct Config {
     pub hash_queue: usize,
     /// `MAIL_RETRY_BASE_SECONDS`: first delay before retrying a failed delivery (doubles each time).
     pub mail_retry_base: Duration,
+    /// `SESSION_CACHE_MS`: how long a checked session is trusted without reading the database.
+    pub session_cache: Duration,
 }
 
 /// A configuration value that cannot be used; the message names the variable.
@@ -155,6 +157,7 @@ impl Config {
             hash_concurrency: positive(&get, "PASSWORD_HASH_CONCURRENCY", cores as u32)? as usize,
             hash_queue: number::<usize>(&get, "PASSWORD_HASH_QUEUE", "64")?,
             mail_retry_base: seconds(&get, "MAIL_RETRY_BASE_SECONDS", 2)?,
+            session_cache: Duration::from_millis(number::<u64>(&get, "SESSION_CACHE_MS", "1000")?),
         })
     }
 

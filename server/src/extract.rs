@@ -122,11 +122,18 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok_or(ApiError::Unauthorized(
                 "Your session has expired; sign in again",
             ))?;
-        let user = sessions::live_user(&state.db.pool, &claims.sid, &claims.sub, now)
-            .await?
-            .ok_or(ApiError::Unauthorized(
-                "Your session has expired; sign in again",
-            ))?;
+        let user = match state.sessions.get(&claims.sid, &claims.sub) {
+            Some(user) => user,
+            None => {
+                let user = sessions::live_user(&state.db.pool, &claims.sid, &claims.sub, now)
+                    .await?
+                    .ok_or(ApiError::Unauthorized(
+                        "Your session has expired; sign in again",
+                    ))?;
+                state.sessions.put(&claims.sid, &user);
+                user
+            }
+        };
         if user.disabled_at.is_some() {
             return Err(ApiError::AccountDisabled);
         }

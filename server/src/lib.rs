@@ -84,6 +84,7 @@ async fn build_state(
         jwt: auth::jwt::Jwt::new(&secret),
         hasher,
         limits,
+        sessions: auth::session_cache::SessionCache::new(config.session_cache),
         mailer,
         db,
         clock,

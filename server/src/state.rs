@@ -1,7 +1,7 @@
 //! What every handler shares.
 
 use crate::{
-    auth::{jwt::Jwt, password::Hasher, ratelimit::Limits},
+    auth::{jwt::Jwt, password::Hasher, ratelimit::Limits, session_cache::SessionCache},
     clock::Clock,
     config::Config,
     db::Db,
@@ -20,6 +20,7 @@ pub struct Inner {
     pub hasher: Hasher,
     pub jwt: Jwt,
     pub limits: Limits,
+    pub sessions: SessionCache,
     pub mailer: Arc<Mailer>,
     pub clock: Clock,
     pub leptos: LeptosOptions,

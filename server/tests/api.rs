@@ -578,10 +578,17 @@ async fn disabled_accounts_lose_their_sessions(backend: Backend) {
     let app = spawn!(app(backend));
     let address = email("disabled");
     let token = app.signed_in(&address).await;
+    assert_eq!(
+        app.get_auth("/api/auth/me", &token).await.status,
+        StatusCode::OK
+    );
+    // An operator disables the account directly in the database: the session ends within
+    // the session cache's lifetime (1 s by default).
     app.sql(&format!(
         "UPDATE users SET disabled_at = 1 WHERE email = '{address}'"
     ))
     .await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     app.get_auth("/api/auth/me", &token)
         .await
         .assert_error(403, "ACCOUNT_DISABLED");

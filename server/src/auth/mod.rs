@@ -4,3 +4,4 @@ pub mod jwt;
 pub mod password;
 pub mod random;
 pub mod ratelimit;
+pub mod session_cache;

@@ -1,22 +1,22 @@
 //! Password rules (length, common passwords, context words) and Argon2id hashing.
 //!
-//! Hashing is CPU- and memory-heavy, so it runs on the blocking pool, at most
+//! Hashing is CPU- and memory-heavy, so it runs on dedicated threads, at most
 //! `hash_concurrency` at a time, with at most `hash_queue` more waiting: beyond that a request
 //! is refused with OVERLOADED instead of queueing without bound.
 
 use crate::error::{ApiError, ApiResult};
 use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version,
-    password_hash::SaltString,
+    Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, Version,
+    password_hash::{Output, SaltString},
 };
 use std::{
     collections::HashSet,
     sync::{
-        Arc, LazyLock,
-        atomic::{AtomicUsize, Ordering},
+        Arc, LazyLock, Mutex,
+        mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError},
     },
 };
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 use unicode_normalization::UnicodeNormalization;
 
 /// Longest password accepted, in code points.
@@ -76,55 +76,56 @@ pub struct Verified {
     pub needs_rehash: bool,
 }
 
+/// A unit of work for a hashing thread; it sends its own result back.
+type Job = Box<dyn FnOnce(&mut Worker) + Send>;
+
+/// Argon2 hashing on a few dedicated threads: at most `concurrency` hashes run at once and at
+/// most `queue` wait; more are refused with OVERLOADED. The threads run at a lower CPU
+/// priority, so a flood of logins slows logins, not every other request.
 #[derive(Clone)]
 pub struct Hasher {
-    argon: Argon2<'static>,
-    running: Arc<Semaphore>,
-    in_flight: Arc<AtomicUsize>,
-    capacity: usize,
+    jobs: SyncSender<Job>,
     /// Verified against for unknown accounts, so they cost as much as known ones.
     dummy_hash: Arc<String>,
 }
 
 impl Hasher {
     pub fn new(concurrency: usize, queue: usize) -> Self {
-        let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
-            .expect("the Argon2 parameters are valid");
-        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy_hash = hash_blocking(&argon, "dummy password for unknown accounts");
+        let (jobs, receiver) = mpsc::sync_channel::<Job>(queue);
+        let receiver = Arc::new(Mutex::new(receiver));
+        for i in 0..concurrency.max(1) {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || worker_loop(&receiver))
+                .expect("start a hashing thread");
+        }
+        let dummy_hash = Worker::default().hash("dummy password for unknown accounts");
         Hasher {
-            argon,
-            running: Arc::new(Semaphore::new(concurrency.max(1))),
-            in_flight: Arc::new(AtomicUsize::new(0)),
-            capacity: concurrency.max(1) + queue,
+            jobs,
             dummy_hash: Arc::new(dummy_hash),
         }
     }
 
-    /// Runs `work` on the blocking pool within the concurrency and queue bounds.
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
+        work: impl FnOnce(&mut Worker) -> T + Send + 'static,
     ) -> ApiResult<T> {
-        if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.capacity {
-            self.in_flight.fetch_sub(1, Ordering::AcqRel);
-            return Err(ApiError::Overloaded);
+        let (reply, result) = oneshot::channel();
+        let job: Job = Box::new(move |worker| {
+            let _ = reply.send(work(worker));
+        });
+        match self.jobs.try_send(job) {
+            Ok(()) => result.await.map_err(ApiError::internal),
+            Err(TrySendError::Full(_)) => Err(ApiError::Overloaded),
+            Err(TrySendError::Disconnected(_)) => {
+                Err(ApiError::internal("the hashing threads stopped"))
+            }
         }
-        let _slot = InFlight(self.in_flight.clone());
-        let _permit = self
-            .running
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(ApiError::internal)?;
-        let argon = self.argon.clone();
-        tokio::task::spawn_blocking(move || work(&argon))
-            .await
-            .map_err(ApiError::internal)
     }
 
     pub async fn hash(&self, password: String) -> ApiResult<String> {
-        self.run(move |argon| hash_blocking(argon, &password)).await
+        self.run(move |worker| worker.hash(&password)).await
     }
 
     /// Verifies against `stored`, or against a dummy hash when there is no account or no
@@ -132,37 +133,123 @@ impl Hasher {
     pub async fn verify(&self, password: String, stored: Option<String>) -> ApiResult<Verified> {
         let real = stored.is_some();
         let stored = stored.unwrap_or_else(|| (*self.dummy_hash).clone());
-        self.run(move |argon| {
-            let Ok(parsed) = PasswordHash::new(&stored) else {
-                return Verified {
-                    ok: false,
-                    needs_rehash: false,
-                };
-            };
-            let ok = argon.verify_password(password.as_bytes(), &parsed).is_ok() && real;
+        self.run(move |worker| {
+            let (ok, weaker) = worker.verify(&password, &stored);
             Verified {
-                ok,
-                needs_rehash: ok && is_weaker(&parsed),
+                ok: ok && real,
+                needs_rehash: ok && real && weaker,
             }
         })
         .await
     }
 }
 
-struct InFlight(Arc<AtomicUsize>);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+fn worker_loop(receiver: &Mutex<Receiver<Job>>) {
+    // Linux gives each thread its own nice value: this lowers only the hashing thread.
+    // SAFETY: setpriority has no memory-safety preconditions.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+    let mut worker = Worker::default();
+    loop {
+        let job = {
+            let Ok(receiver) = receiver.lock() else {
+                return;
+            };
+            match receiver.try_recv() {
+                Ok(job) => job,
+                Err(TryRecvError::Disconnected) => return,
+                Err(TryRecvError::Empty) => {
+                    // Nothing waiting: give the 19 MiB back before sleeping.
+                    worker.memory = Vec::new();
+                    match receiver.recv() {
+                        Ok(job) => job,
+                        Err(_) => return,
+                    }
+                }
+            }
+        };
+        job(&mut worker);
     }
 }
 
-fn hash_blocking(argon: &Argon2<'_>, password: &str) -> String {
-    let salt = SaltString::encode_b64(&super::random::bytes::<16>()).expect("16 bytes fit a salt");
-    argon
-        .hash_password(password.as_bytes(), &salt)
-        .expect("Argon2 hashing with valid parameters cannot fail")
-        .to_string()
+const HASH_LEN: usize = 32;
+
+/// One hashing thread's state: its Argon2 memory, reused from one hash to the next while
+/// work keeps coming.
+#[derive(Default)]
+pub struct Worker {
+    memory: Vec<Block>,
+}
+
+impl Worker {
+    fn compute(
+        &mut self,
+        argon: &Argon2<'_>,
+        block_count: usize,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> bool {
+        if self.memory.len() != block_count {
+            self.memory = Vec::new();
+            self.memory.resize(block_count, Block::default());
+        }
+        argon
+            .hash_password_into_with_memory(password, salt, out, &mut self.memory[..])
+            .is_ok()
+    }
+
+    /// A PHC string: `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`.
+    pub fn hash(&mut self, password: &str) -> String {
+        let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, Some(HASH_LEN))
+            .expect("valid Argon2 parameters");
+        let block_count = params.block_count();
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = super::random::bytes::<16>();
+        let mut out = [0u8; HASH_LEN];
+        let hashed = self.compute(&argon, block_count, password.as_bytes(), &salt, &mut out);
+        assert!(hashed, "Argon2 with valid parameters cannot fail");
+        let salt = SaltString::encode_b64(&salt).expect("16 bytes fit a salt");
+        let output = Output::new(&out).expect("a 32-byte output");
+        format!(
+            "$argon2id$v=19$m={MEMORY_KIB},t={ITERATIONS},p={PARALLELISM}${}${output}",
+            salt.as_str()
+        )
+    }
+
+    /// Whether `password` matches the PHC string `stored`, and whether that hash is weaker
+    /// than today's parameters.
+    pub fn verify(&mut self, password: &str, stored: &str) -> (bool, bool) {
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return (false, false);
+        };
+        let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+            Algorithm::try_from(parsed.algorithm),
+            Params::try_from(&parsed),
+            parsed.salt,
+            parsed.hash,
+        ) else {
+            return (false, false);
+        };
+        let version = parsed
+            .version
+            .and_then(|v| Version::try_from(v).ok())
+            .unwrap_or(Version::V0x13);
+        let mut salt_buf = [0u8; 64];
+        let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+            return (false, false);
+        };
+        let mut out = vec![0u8; expected.len()];
+        let block_count = params.block_count();
+        let argon = Argon2::new(algorithm, version, params);
+        if !self.compute(&argon, block_count, password.as_bytes(), salt, &mut out) {
+            return (false, false);
+        }
+        let ok = super::random::constant_time_eq(&out, expected.as_bytes());
+        (ok, is_weaker(&parsed))
+    }
 }
 
 fn is_weaker(hash: &PasswordHash<'_>) -> bool {
@@ -179,7 +266,11 @@ fn is_weaker(hash: &PasswordHash<'_>) -> bool {
 pub fn hash_with_params(password: &str, m_kib: u32, t: u32, p: u32) -> String {
     let params = Params::new(m_kib, t, p, None).expect("valid Argon2 parameters");
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-    hash_blocking(&argon, password)
+    let salt = SaltString::encode_b64(&super::random::bytes::<16>()).expect("16 bytes fit a salt");
+    argon
+        .hash_password(password.as_bytes(), &salt)
+        .expect("valid Argon2 parameters")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -213,6 +304,21 @@ mod tests {
         let ctx = ["alice.liddell@example.com", "aliceliddell"];
         assert!(check_policy("aliceliddell2024", 8, &ctx).is_err());
         assert!(check_policy("a long phrase with aliceliddell in it", 8, &ctx).is_ok());
+    }
+
+    #[test]
+    fn hashes_verify_and_are_salted() {
+        let mut worker = Worker::default();
+        let a = worker.hash("correct horse battery");
+        let b = worker.hash("correct horse battery");
+        assert_ne!(a, b);
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_eq!(worker.verify("correct horse battery", &a), (true, false));
+        assert_eq!(worker.verify("correct horse batterz", &a), (false, false));
+        // Hashes made by the argon2 crate's own encoder verify too.
+        let old = hash_with_params("pw", 4096, 1, 1);
+        assert_eq!(worker.verify("pw", &old), (true, true));
+        assert_eq!(worker.verify("pw", "not a hash"), (false, false));
     }
 
     #[test]

@@ -73,6 +73,7 @@ pub async fn reset(
         .queue(&mut *tx, &user.email, &notice, now, None)
         .await?;
     tx.commit().await?;
+    state.sessions.forget_user(&user.id);
     state.mailer.wake();
     tracing::info!(user = %user.id, sessions_revoked = revoked, "password reset");
     Ok(Json(Data {
