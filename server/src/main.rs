@@ -8,13 +8,6 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     let _ = dotenvy::dotenv();
-    // A fixed mmap threshold keeps glibc from holding on to freed Argon2 memory (19 MiB per
-    // hash) in its heaps: it goes back to the system once a hashing thread is idle.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: called before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
-    }
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

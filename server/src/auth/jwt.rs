@@ -46,6 +46,8 @@ pub struct Claims {
 pub struct Jwt {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// One validation per kind, built once: verification is on every request's path.
+    validations: [(Kind, Validation); 3],
 }
 
 impl Jwt {
@@ -54,6 +56,8 @@ impl Jwt {
         Jwt {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            validations: [Kind::Session, Kind::GoogleHandoff, Kind::TwoFactorPending]
+                .map(|kind| (kind, validation(kind))),
         }
     }
 
@@ -73,19 +77,24 @@ impl Jwt {
 
     /// The claims of a well-signed, current token of this kind; `None` for anything else.
     pub fn verify(&self, token: &str, kind: Kind, now: i64) -> Option<Claims> {
-        // The algorithm is fixed here, never read from the token's header; `jku`, `x5u`
-        // and `jwk` headers are never followed.
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[kind.audience()]);
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = LEEWAY_SECONDS as u64;
-        let claims = decode::<Claims>(token, &self.decoding, &validation)
+        let (_, validation) = self.validations.iter().find(|(k, _)| *k == kind)?;
+        let claims = decode::<Claims>(token, &self.decoding, validation)
             .ok()?
             .claims;
         let current = claims.exp + LEEWAY_SECONDS > now && claims.iat <= now + LEEWAY_SECONDS;
         (current && claims.typ == kind.audience() && !claims.sub.is_empty()).then_some(claims)
     }
+}
+
+/// The algorithm is fixed here, never read from the token's header; `jku`, `x5u` and `jwk`
+/// headers are never followed.
+fn validation(kind: Kind) -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[kind.audience()]);
+    validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+    validation.leeway = LEEWAY_SECONDS as u64;
+    validation
 }
 
 /// The signing secret: `JWT_SECRET` when set, else the one kept in `DATA_DIR/jwt-secret`,

@@ -13,7 +13,8 @@ use std::{
     collections::HashSet,
     sync::{
         Arc, LazyLock, Mutex,
-        mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError},
+        atomic::{AtomicUsize, Ordering},
+        mpsc::{self, Receiver, SyncSender, TrySendError},
     },
 };
 use tokio::sync::oneshot;
@@ -85,6 +86,8 @@ type Job = Box<dyn FnOnce(&mut Worker) + Send>;
 #[derive(Clone)]
 pub struct Hasher {
     jobs: SyncSender<Job>,
+    /// Jobs sent and not yet taken by a thread.
+    waiting: Arc<AtomicUsize>,
     /// Verified against for unknown accounts, so they cost as much as known ones.
     dummy_hash: Arc<String>,
 }
@@ -93,16 +96,18 @@ impl Hasher {
     pub fn new(concurrency: usize, queue: usize) -> Self {
         let (jobs, receiver) = mpsc::sync_channel::<Job>(queue);
         let receiver = Arc::new(Mutex::new(receiver));
+        let waiting = Arc::new(AtomicUsize::new(0));
         for i in 0..concurrency.max(1) {
-            let receiver = receiver.clone();
+            let (receiver, waiting) = (receiver.clone(), waiting.clone());
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || worker_loop(&receiver))
+                .spawn(move || worker_loop(&receiver, &waiting))
                 .expect("start a hashing thread");
         }
         let dummy_hash = Worker::default().hash("dummy password for unknown accounts");
         Hasher {
             jobs,
+            waiting,
             dummy_hash: Arc::new(dummy_hash),
         }
     }
@@ -115,11 +120,17 @@ impl Hasher {
         let job: Job = Box::new(move |worker| {
             let _ = reply.send(work(worker));
         });
+        self.waiting.fetch_add(1, Ordering::AcqRel);
         match self.jobs.try_send(job) {
             Ok(()) => result.await.map_err(ApiError::internal),
-            Err(TrySendError::Full(_)) => Err(ApiError::Overloaded),
-            Err(TrySendError::Disconnected(_)) => {
-                Err(ApiError::internal("the hashing threads stopped"))
+            Err(e) => {
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+                match e {
+                    TrySendError::Full(_) => Err(ApiError::Overloaded),
+                    TrySendError::Disconnected(_) => {
+                        Err(ApiError::internal("the hashing threads stopped"))
+                    }
+                }
             }
         }
     }
@@ -144,7 +155,7 @@ impl Hasher {
     }
 }
 
-fn worker_loop(receiver: &Mutex<Receiver<Job>>) {
+fn worker_loop(receiver: &Mutex<Receiver<Job>>, waiting: &AtomicUsize) {
     // Linux gives each thread its own nice value: this lowers only the hashing thread.
     // SAFETY: setpriority has no memory-safety preconditions.
     #[cfg(target_os = "linux")]
@@ -153,28 +164,32 @@ fn worker_loop(receiver: &Mutex<Receiver<Job>>) {
     }
     let mut worker = Worker::default();
     loop {
-        let job = {
-            let Ok(receiver) = receiver.lock() else {
-                return;
-            };
-            match receiver.try_recv() {
-                Ok(job) => job,
-                Err(TryRecvError::Disconnected) => return,
-                Err(TryRecvError::Empty) => {
-                    // Nothing waiting: give the 19 MiB back before sleeping.
-                    worker.memory = Vec::new();
-                    match receiver.recv() {
-                        Ok(job) => job,
-                        Err(_) => return,
-                    }
-                }
-            }
+        let job = match receiver.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
         };
+        let Ok(job) = job else { return };
+        waiting.fetch_sub(1, Ordering::AcqRel);
         job(&mut worker);
+        if waiting.load(Ordering::Acquire) == 0 {
+            // Nothing waiting: give the 19 MiB back until work comes again.
+            worker.memory = Vec::new();
+            release_free_memory();
+        }
     }
 }
 
 const HASH_LEN: usize = 32;
+
+/// glibc keeps freed memory of a thread's heap mapped; hand it back to the system so an idle
+/// server stays small.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
 
 /// One hashing thread's state: its Argon2 memory, reused from one hash to the next while
 /// work keeps coming.
