@@ -3,7 +3,6 @@
 #            and the browser tests in Chromium
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
-E2E_DATA := target/e2e-data
 
 .PHONY: run test tools build lint test-rust test-e2e bench
 
@@ -23,10 +22,9 @@ lint: tools
 test-rust: tools
 	cargo test --workspace
 
-# Builds the release site, starts the server on a fresh data directory, runs Playwright.
+# Builds the release site, starts maildev and the server on a fresh data directory, runs Playwright.
 test-e2e: tools
-	rm -rf $(E2E_DATA)
-	DATA_DIR=$(E2E_DATA) RATE_LIMIT_PER_MINUTE=10000 cargo leptos end-to-end --release
+	./scripts/e2e.sh
 
 test: lint test-rust test-e2e
 

@@ -2,8 +2,11 @@
 //! plus the API wire types the server shares.
 
 pub mod api;
+mod client;
+mod components;
 mod layout;
 mod pages;
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -13,10 +16,38 @@ use leptos_router::{
 };
 
 use layout::Layout;
-use pages::{home::HomePage, not_found::NotFound};
+use pages::{
+    dashboard::DashboardPage, forgot_password::ForgotPasswordPage, home::HomePage,
+    login::LoginPage, not_found::NotFound, reset_password::ResetPasswordPage, signup::SignupPage,
+    verify_email::VerifyEmailPage,
+};
+
+/// The password rule as the forms state it up front.
+fn password_hint() -> &'static str {
+    "At least 15 characters. A few unrelated words make a strong password that is easy to remember."
+}
+
+/// The Content-Security-Policy of every page, with this response's nonce for Leptos's
+/// inline scripts.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) && let Ok(value) =
+        http::HeaderValue::from_str(&content_security_policy(&nonce.to_string()))
+    {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -46,6 +77,12 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("signup") view=SignupPage />
+                    <Route path=StaticSegment("login") view=LoginPage />
+                    <Route path=StaticSegment("verify-email") view=VerifyEmailPage />
+                    <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage />
+                    <Route path=StaticSegment("reset-password") view=ResetPasswordPage />
+                    <Route path=StaticSegment("dashboard") view=DashboardPage />
                 </Routes>
             </Layout>
         </Router>

@@ -115,35 +115,42 @@ impl FromRequestParts<AppState> for AuthUser {
                 token
             }
         };
-        let now = state.clock.now();
-        let claims = state
-            .jwt
-            .verify(&token, Kind::Session, now)
-            .ok_or(ApiError::Unauthorized(
-                "Your session has expired; sign in again",
-            ))?;
-        let user = match state.sessions.get(&claims.sid, &claims.sub) {
-            Some(user) => user,
-            None => {
-                let user = sessions::live_user(&state.db.pool, &claims.sid, &claims.sub, now)
-                    .await?
-                    .ok_or(ApiError::Unauthorized(
-                        "Your session has expired; sign in again",
-                    ))?;
-                state.sessions.put(&claims.sid, &user);
-                user
-            }
-        };
-        if user.disabled_at.is_some() {
-            return Err(ApiError::AccountDisabled);
-        }
+        let (user, claims) = authenticate(state, &token).await?;
         Ok(AuthUser { user, claims })
     }
 }
 
+const SESSION_ENDED: &str = "Your session has expired; sign in again";
+
+/// The user of a session token, if the token is valid and its session live on the server.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<(User, Claims), ApiError> {
+    let now = state.clock.now();
+    let claims = state
+        .jwt
+        .verify(token, Kind::Session, now)
+        .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
+    let user = match state.sessions.get(&claims.sid, &claims.sub) {
+        Some(user) => user,
+        None => {
+            let user = sessions::live_user(&state.db.pool, &claims.sid, &claims.sub, now)
+                .await?
+                .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
+            state.sessions.put(&claims.sid, &user);
+            user
+        }
+    };
+    if user.disabled_at.is_some() {
+        return Err(ApiError::AccountDisabled);
+    }
+    Ok((user, claims))
+}
+
 fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
+    cookie_value(&parts.headers, name)
+}
+
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

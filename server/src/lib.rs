@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod mail;
+mod pages;
 mod routes;
 mod security_headers;
 pub mod state;
@@ -100,7 +101,12 @@ fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::api_router(&state))
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
+        .route("/auth/callback", axum::routing::get(pages::oauth_callback))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::session,
+        ))
         .layer(axum::middleware::from_fn(move |req, next| {
             security_headers::add(https, req, next)
         }))

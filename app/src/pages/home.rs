@@ -16,6 +16,10 @@ pub fn HomePage() -> impl IntoView {
                 <li>"Argon2id password hashing and a breached-password check"</li>
                 <li>"Rate limits and account lockout built in"</li>
             </ul>
+            <p class="actions">
+                <a class="button" href="/signup">"Create an account"</a>
+                <a class="button secondary" href="/login">"Sign in"</a>
+            </p>
         </section>
     }
 }

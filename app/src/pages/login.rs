@@ -1,0 +1,124 @@
+//! `/login`: email or username and password. Success opens `/dashboard`; an unverified
+//! address gets a clear message and a resend button.
+
+use crate::{
+    api::{ErrorCode, LoginRequest, LoginResponse},
+    client::{self, Failure},
+    components::{Alert, Field, PasswordField, ResendButton, focus_first_error, use_hydrated},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let notice = move || {
+        query.with(|q| {
+            if q.get("error").as_deref() == Some("oauth_failed") {
+                Some((
+                    "error",
+                    "Google sign-in failed. Try again, or sign in with your password.",
+                ))
+            } else if q.get("reset").is_some() {
+                Some((
+                    "success",
+                    "Your password was changed. Sign in with the new one.",
+                ))
+            } else if q.get("verified").is_some() {
+                Some((
+                    "success",
+                    "Your email address is verified. You can sign in now.",
+                ))
+            } else {
+                None
+            }
+        })
+    };
+    let login = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<Failure>);
+    let (pending, set_pending) = signal(false);
+    let hydrated = use_hydrated();
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let identifier = login.get_untracked().trim().to_owned();
+        let request = if identifier.contains('@') || identifier.is_empty() {
+            LoginRequest {
+                email: Some(identifier),
+                username: None,
+                password: password.get_untracked(),
+            }
+        } else {
+            LoginRequest {
+                email: None,
+                username: Some(identifier),
+                password: password.get_untracked(),
+            }
+        };
+        set_pending.set(true);
+        failure.set(None);
+        leptos::task::spawn_local(async move {
+            match client::post::<_, LoginResponse>("/api/auth/login", &request).await {
+                Ok(_) => client::go_to("/dashboard"),
+                Err(f) => {
+                    failure.set(Some(f));
+                    set_pending.set(false);
+                    request_animation_frame(focus_first_error);
+                }
+            }
+        });
+    };
+    let unverified = move || {
+        failure
+            .get()
+            .is_some_and(|f| f.is(ErrorCode::EmailNotVerified))
+    };
+    let message = Signal::derive(move || {
+        failure.get().map(|f| match f.code {
+            Some(ErrorCode::Unauthorized) => "Wrong email or password.".to_string(),
+            Some(ErrorCode::EmailNotVerified) => {
+                "Your email address is not verified yet. Open the link we sent you, or get a new one below.".to_string()
+            }
+            Some(ErrorCode::AccountLocked) => format!(
+                "Too many failed attempts. Try again in {} minutes, or reset your password.",
+                f.retry_after.unwrap_or(60).div_ceil(60)
+            ),
+            Some(ErrorCode::RateLimited) => format!(
+                "Too many attempts. Try again in {} seconds.",
+                f.retry_after.unwrap_or(60)
+            ),
+            _ => f.message,
+        })
+    });
+    let field_error =
+        move |name: &'static str| Signal::derive(move || failure.get().and_then(|f| f.field(name)));
+
+    view! {
+        <Title text="Sign in" />
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            {move || notice().map(|(kind, text)| view! { <div class=format!("alert alert-{kind}") role="status">{text}</div> })}
+            <Alert message=message />
+            <Show when=unverified>
+                <ResendButton email=Signal::derive(move || {
+                    let value = login.get();
+                    if value.contains('@') { value } else { String::new() }
+                }) />
+            </Show>
+            <form on:submit=submit novalidate>
+                <Field label="Email or username" id="login" autocomplete="username" required=true value=login error=field_error("email") />
+                <PasswordField label="Password" id="password" autocomplete="current-password" value=password error=field_error("password") />
+                <button class="button" type="submit" disabled=move || !hydrated.get() || pending.get()>
+                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+            <p class="switch">
+                <a href="/forgot-password">"Forgot your password?"</a>
+                " · "
+                <a href="/signup">"Create an account"</a>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,94 @@
+//! `/reset-password?token=…`: checks the link after hydration, then asks for the new password.
+//! Success returns to `/login`; the reset never signs in.
+
+use crate::{
+    api::{ResetPasswordRequest, Success, TokenState, TokenStateResponse},
+    client::{self, Failure},
+    components::{Alert, PasswordField, focus_first_error, use_hydrated},
+    password_hint,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let query = use_query_map();
+    let state = RwSignal::new(None::<TokenState>);
+    let token = StoredValue::new(String::new());
+    Effect::new(move |_| {
+        let value = query.with_untracked(|q| q.get("token").unwrap_or_default());
+        token.set_value(value.clone());
+        leptos::task::spawn_local(async move {
+            let path = format!("/api/auth/reset-password/validate?token={value}");
+            let result = client::get::<TokenStateResponse>(&path).await;
+            state.set(Some(result.map(|r| r.state).unwrap_or(TokenState::Invalid)));
+        });
+    });
+    let password = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<Failure>);
+    let (pending, set_pending) = signal(false);
+    let hydrated = use_hydrated();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = ResetPasswordRequest {
+            token: token.get_value(),
+            password: password.get_untracked(),
+        };
+        set_pending.set(true);
+        failure.set(None);
+        leptos::task::spawn_local(async move {
+            match client::post::<_, Success>("/api/auth/reset-password", &request).await {
+                Ok(_) => client::go_to("/login?reset=1"),
+                Err(f) => {
+                    failure.set(Some(f));
+                    set_pending.set(false);
+                    request_animation_frame(focus_first_error);
+                }
+            }
+        });
+    };
+    let field_error = Signal::derive(move || failure.get().and_then(|f| f.field("password")));
+    let general = Signal::derive(move || {
+        failure
+            .get()
+            .filter(|f| f.fields.is_empty())
+            .map(|f| f.message)
+    });
+
+    view! {
+        <Title text="Choose a new password" />
+        <section class="card narrow">
+            {move || match state.get() {
+                None => view! {
+                    <h1>"Checking your link…"</h1>
+                    <p class="lead">"One moment."</p>
+                }.into_any(),
+                Some(TokenState::Valid) => view! {
+                    <h1>"Choose a new password"</h1>
+                    <p class="lead">"Every device signed in to your account will be signed out."</p>
+                    <Alert message=general />
+                    <form on:submit=submit novalidate>
+                        <PasswordField label="New password" id="password" autocomplete="new-password" value=password error=field_error hint=password_hint() />
+                        <button class="button" type="submit" disabled=move || !hydrated.get() || pending.get()>
+                            {move || if pending.get() { "Saving…" } else { "Set new password" }}
+                        </button>
+                    </form>
+                }.into_any(),
+                Some(other) => {
+                    let text = match other {
+                        TokenState::Expired => "This reset link has expired: links work for one hour.",
+                        TokenState::Used => "This reset link was already used.",
+                        _ => "This reset link is not valid.",
+                    };
+                    view! {
+                        <h1>"This link cannot be used"</h1>
+                        <p class="lead">{text}</p>
+                        <p><a class="button" href="/forgot-password">"Ask for a new link"</a></p>
+                        <p><a href="/login">"Back to sign in"</a></p>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Browser tests: a real SMTP server (maildev) for the console's mail, the release build of
+# the console on a fresh data directory, and Playwright in Chromium (through cargo-leptos).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+SMTP_PORT=${E2E_SMTP_PORT:-1925}
+WEB_PORT=${E2E_MAILDEV_PORT:-1980}
+DATA=target/e2e-data
+rm -rf "$DATA"
+
+maildev --ip 127.0.0.1 --web-ip 127.0.0.1 -s "$SMTP_PORT" -w "$WEB_PORT" >/dev/null 2>&1 &
+MAILDEV=$!
+trap 'kill $MAILDEV 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$WEB_PORT/api/email" >/dev/null && break; sleep 0.1; done
+
+export DATA_DIR="$DATA" SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" MAILDEV_URL="http://127.0.0.1:$WEB_PORT"
+export RATE_LIMIT_PER_MINUTE=10000 MAIL_PER_ADDRESS_PER_HOUR=100 MAIL_RETRY_BASE_SECONDS=1
+cargo leptos end-to-end --release
