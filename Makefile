@@ -18,6 +18,7 @@ run: tools
 lint: tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 test-rust: tools
 	cargo test --workspace

@@ -77,8 +77,15 @@ PEAK=$(cat "$WORK/peak" 2>/dev/null || echo 0)
 FLOOD_OK=$(awk '/Requests\/sec/ {print $2}' "$WORK/flood.txt")
 FLOOD_NON2XX=$(awk '/Non-2xx/ {print $NF}' "$WORK/flood.txt")
 
+INTERACTIVE=$(PATH="$PWD/node_modules/.bin:$PATH" node end2end/bench/interactive.mjs "$BASE/login" |
+  sed 's/.*"median_ms":\([0-9]*\).*/\1/')
+WASM=target/site/pkg/console.wasm
+WASM_RAW=$(stat -c %s "$WASM")
+WASM_GZ=$(gzip -9 -c "$WASM" | wc -c)
+
 awk -v cores="$CORES" -v logins="$LOGINS" -v me="$ME" -v health="$HEALTH" -v idle="$IDLE_RSS" \
-    -v peak="$PEAK" -v p99="$ME_P99" -v flood="$FLOOD_OK" -v shed="${FLOOD_NON2XX:-0}" 'BEGIN {
+    -v peak="$PEAK" -v p99="$ME_P99" -v flood="$FLOOD_OK" -v shed="${FLOOD_NON2XX:-0}" \
+    -v interactive="$INTERACTIVE" -v wraw="$WASM_RAW" -v wgz="$WASM_GZ" 'BEGIN {
   printf "%-46s %14s %12s\n", "measure", "value", "target"
   printf "%-46s %14.1f %12s\n", "password logins / s / core (Argon2id m=19456,t=2)", logins / cores, ">= 30"
   printf "%-46s %14.0f %12s\n", "GET /healthz requests / s", health, ""
@@ -89,5 +96,8 @@ awk -v cores="$CORES" -v logins="$LOGINS" -v me="$ME" -v health="$HEALTH" -v idl
   printf "%-46s %11.1f ms %12s\n", "/api/auth/me p99 during that flood", p99, "< 50 ms"
   printf "%-46s %14.0f %12s\n", "flood answers / s (logins + shed 503s)", flood, ""
   printf "%-46s %14s %12s\n", "flood answers shed (non-2xx)", shed, ""
+  printf "%-46s %11.0f ms %12s\n", "/login interactive in headless Chromium (median)", interactive, ""
+  printf "%-46s %11.0f KB %12s\n", "release WASM, raw", wraw / 1024, ""
+  printf "%-46s %11.0f KB %12s\n", "release WASM, gzip -9", wgz / 1024, ""
   printf "(%d cores; wrk runs on the same machine)\n", cores
 }'

@@ -74,7 +74,10 @@ if ! command -v wasm-bindgen >/dev/null || ! wasm-bindgen --version | grep -q "$
     fast_install_env cargo install -q --locked --path .)
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ]; then
+# npm records what it installed in node_modules/.package-lock.json: reinstall when the
+# lockfile is newer, or when a tool is missing.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/maildev ] ||
+  [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (binaryen $BINARYEN_VERSION, Playwright, maildev)"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 fi
