@@ -16,5 +16,5 @@ trap 'kill $MAILDEV 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$WEB_PORT/api/email" >/dev/null && break; sleep 0.1; done
 
 export DATA_DIR="$DATA" SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" MAILDEV_URL="http://127.0.0.1:$WEB_PORT"
-export RATE_LIMIT_PER_MINUTE=10000 MAIL_PER_ADDRESS_PER_HOUR=100 MAIL_RETRY_BASE_SECONDS=1
+export RATE_LIMIT_PER_MINUTE=10000 MAIL_PER_ADDRESS_PER_HOUR=3 MAIL_RETRY_BASE_SECONDS=1
 cargo leptos end-to-end --release

@@ -69,6 +69,25 @@ test('signing in before verifying offers a resend, which mails a new link', asyn
   await expect(page.getByRole('heading', { name: 'Already verified' })).toBeVisible();
 });
 
+test('the resend button turns a rate limit into a countdown', async ({ page }) => {
+  // The browser tests run with MAIL_PER_ADDRESS_PER_HOUR=3.
+  const email = uniqueEmail('countdown');
+  await signUp(page, email);
+  const resend = page.getByRole('button', { name: /Resend/ });
+  for (let i = 0; i < 3; i++) {
+    await resend.click();
+    await expect(page.getByRole('status').filter({ hasText: 'on its way' })).toBeVisible();
+    await expect(resend).toBeEnabled();
+  }
+  await resend.click();
+  await expect(resend).toHaveText(/Resend available in \d+ s/);
+  await expect(resend).toBeDisabled();
+  const first = Number((await resend.textContent())!.match(/\d+/)![0]);
+  await expect
+    .poll(async () => Number((await resend.textContent())!.match(/\d+/)![0]), { timeout: 5_000 })
+    .toBeLessThan(first);
+});
+
 test('a broken verification link says so and offers a resend', async ({ page }) => {
   await page.goto('/verify-email?token=' + 'ab'.repeat(32));
   await expect(page.getByRole('heading', { name: 'This link is not valid' })).toBeVisible();
