@@ -125,18 +125,18 @@ const SESSION_ENDED: &str = "Your session has expired; sign in again";
 /// The user of a session token, if the token is valid and its session live on the server.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<(User, Claims), ApiError> {
     let now = state.clock.now();
-    let claims = state
-        .jwt
-        .verify(token, Kind::Session, now)
-        .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
-    let user = match state.sessions.get(&claims.sid, &claims.sub) {
-        Some(user) => user,
+    let (user, claims) = match state.sessions.get(token, now) {
+        Some(hit) => hit,
         None => {
+            let claims = state
+                .jwt
+                .verify(token, Kind::Session, now)
+                .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
             let user = sessions::live_user(&state.db.pool, &claims.sid, &claims.sub, now)
                 .await?
                 .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
-            state.sessions.put(&claims.sid, &user);
-            user
+            state.sessions.put(token, &user, &claims);
+            (user, claims)
         }
     };
     if user.disabled_at.is_some() {

@@ -20,7 +20,7 @@ const SIGNED_IN_ONLY: &[&str] = &["/dashboard"];
 const SIGNED_OUT_ONLY: &[&str] = &["/login", "/signup"];
 
 pub async fn session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
+    let path = request.uri().path();
     let is_page = request.method() == Method::GET
         && !path.starts_with("/api/")
         && !path.starts_with("/pkg/")
@@ -29,6 +29,7 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     if !is_page {
         return next.run(request).await;
     }
+    let path = path.to_owned();
     let token = cookie_value(request.headers(), session_cookie_name(state.config.https()));
     let user = match token {
         Some(token) => authenticate(&state, &token)

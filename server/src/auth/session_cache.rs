@@ -1,18 +1,18 @@
-//! A short-lived, in-process memory of live sessions, so that a busy client does not cost a
-//! database read per request.
+//! A short-lived, in-process memory of checked session tokens, so that a busy client costs
+//! neither a signature check nor a database read per request.
 //!
 //! Revocations made by this process (logout, reset, disabling) clear entries at once; a change
 //! made by another replica or directly in the database is seen within the cache lifetime
-//! (`SESSION_CACHE_MS`, 0 turns the cache off).
+//! (`SESSION_CACHE_MS`, 0 turns the cache off). Token expiry is still checked on every hit.
 
-use crate::db::users::User;
+use crate::{auth::jwt::Claims, db::users::User};
 use std::{
     collections::HashMap,
     sync::Mutex,
     time::{Duration, Instant},
 };
 
-/// Beyond this many sessions the cache starts over rather than grow.
+/// Beyond this many tokens the cache starts over rather than grow.
 const MAX_ENTRIES: usize = 50_000;
 
 pub struct SessionCache {
@@ -20,8 +20,10 @@ pub struct SessionCache {
     entries: Mutex<HashMap<String, Entry>>,
 }
 
+#[derive(Clone)]
 struct Entry {
     user: User,
+    claims: Claims,
     fresh_until: Instant,
 }
 
@@ -33,17 +35,20 @@ impl SessionCache {
         }
     }
 
-    /// The user of session `sid`, if it was checked against the database recently.
-    pub fn get(&self, sid: &str, user_id: &str) -> Option<User> {
+    /// The user and claims of `token`, if it was fully checked recently and has not expired
+    /// (`now` in Unix seconds, with the JWT leeway).
+    pub fn get(&self, token: &str, now: i64) -> Option<(User, Claims)> {
         if self.ttl.is_zero() {
             return None;
         }
         let entries = self.entries.lock().ok()?;
-        let entry = entries.get(sid)?;
-        (entry.fresh_until > Instant::now() && entry.user.id == user_id).then(|| entry.user.clone())
+        let entry = entries.get(token)?;
+        let current = entry.fresh_until > Instant::now()
+            && entry.claims.exp + crate::auth::jwt::LEEWAY_SECONDS > now;
+        current.then(|| (entry.user.clone(), entry.claims.clone()))
     }
 
-    pub fn put(&self, sid: &str, user: &User) {
+    pub fn put(&self, token: &str, user: &User, claims: &Claims) {
         if self.ttl.is_zero() {
             return;
         }
@@ -52,9 +57,10 @@ impl SessionCache {
                 entries.clear();
             }
             entries.insert(
-                sid.to_owned(),
+                token.to_owned(),
                 Entry {
                     user: user.clone(),
+                    claims: claims.clone(),
                     fresh_until: Instant::now() + self.ttl,
                 },
             );
@@ -63,12 +69,12 @@ impl SessionCache {
 
     pub fn forget_session(&self, sid: &str) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(sid);
+            entries.retain(|_, entry| entry.claims.sid != sid);
         }
     }
 
-    /// After a change to the account (password, role, disabled), every session of it is read
-    /// again from the database.
+    /// After a change to the account (password, role, disabled), every session of it is
+    /// checked against the database again.
     pub fn forget_user(&self, user_id: &str) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|_, entry| entry.user.id != user_id);
