@@ -16,11 +16,16 @@ pub fn current_user() -> OnceResource<Option<UserInfo>> {
             .and_then(|session| session.0);
         OnceResource::new(async move { user })
     }
-    #[cfg(not(feature = "ssr"))]
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
         // Used after client-side navigation only: at hydration the server's answer is reused.
         OnceResource::new(send_wrapper::SendWrapper::new(async {
             crate::client::get::<UserInfo>("/api/auth/me").await.ok()
         }))
+    }
+    // Neither rendering nor hydrating (e.g. the CLI using the API types): nobody is signed in.
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        OnceResource::new(async { None })
     }
 }

@@ -1,0 +1,129 @@
+//! The console's HTTP API as the CLI uses it, with errors turned into what to do next.
+
+use crate::{Failure, UNAUTHORIZED};
+use app::api::{Data, ErrorCode, ErrorEnvelope};
+use serde::{Serialize, de::DeserializeOwned};
+use std::time::Duration;
+
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// A failed call: an API error code, or none when the server could not be reached.
+pub struct CallError {
+    pub code: Option<ErrorCode>,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        Client {
+            base: base.trim_end_matches('/').to_owned(),
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(30))
+                .build(),
+        }
+    }
+
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> Result<T, CallError> {
+        let request = self.authorize(self.agent.get(&format!("{}{path}", self.base)), token);
+        self.read(request.call())
+    }
+
+    pub fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &B,
+    ) -> Result<T, CallError> {
+        let request = self.authorize(self.agent.post(&format!("{}{path}", self.base)), token);
+        self.read(request.send_json(body))
+    }
+
+    fn authorize(&self, request: ureq::Request, token: Option<&str>) -> ureq::Request {
+        match token {
+            Some(token) => request.set("Authorization", &format!("Bearer {token}")),
+            None => request,
+        }
+    }
+
+    fn read<T: DeserializeOwned>(
+        &self,
+        result: Result<ureq::Response, ureq::Error>,
+    ) -> Result<T, CallError> {
+        match result {
+            Ok(response) => response
+                .into_json::<Data<T>>()
+                .map(|d| d.data)
+                .map_err(|e| CallError {
+                    code: None,
+                    message: format!("unexpected answer from {}: {e}", self.base),
+                    retry_after: None,
+                }),
+            Err(ureq::Error::Status(_, response)) => {
+                let retry_after = response.header("retry-after").and_then(|v| v.parse().ok());
+                match response.into_json::<ErrorEnvelope>() {
+                    Ok(envelope) => Err(CallError {
+                        code: Some(envelope.error.code),
+                        message: envelope.error.message,
+                        retry_after,
+                    }),
+                    Err(_) => Err(CallError {
+                        code: None,
+                        message: format!("unexpected answer from {}", self.base),
+                        retry_after,
+                    }),
+                }
+            }
+            Err(ureq::Error::Transport(e)) => Err(CallError {
+                code: None,
+                message: format!("cannot reach {}: {e}", self.base),
+                retry_after: None,
+            }),
+        }
+    }
+}
+
+impl CallError {
+    /// What the user should read, following the troubleshooting guide.
+    pub fn explain(self, action: &str) -> Failure {
+        let minutes = self.retry_after.map_or(1, |s| s.div_ceil(60));
+        match self.code {
+            Some(ErrorCode::Unauthorized) if action == "login" => Failure::new(
+                UNAUTHORIZED,
+                "authentication failed: wrong username or password",
+            ),
+            Some(ErrorCode::Unauthorized) => Failure::new(
+                UNAUTHORIZED,
+                "unauthorized — your session has expired or ended; run msgsg login",
+            ),
+            Some(ErrorCode::EmailNotVerified) => Failure::new(
+                UNAUTHORIZED,
+                "your email address is not verified: open the link we mailed you, then log in again",
+            ),
+            Some(ErrorCode::AccountLocked) => Failure::new(
+                UNAUTHORIZED,
+                format!(
+                    "the account is locked after too many failed attempts; try again in {minutes} minutes"
+                ),
+            ),
+            Some(ErrorCode::AccountDisabled) => {
+                Failure::new(UNAUTHORIZED, "this account is disabled")
+            }
+            Some(ErrorCode::RateLimited) => Failure::new(
+                1,
+                format!(
+                    "too many attempts; try again in {} seconds",
+                    self.retry_after.unwrap_or(60)
+                ),
+            ),
+            _ => Failure::new(1, format!("{action} failed: {}", self.message)),
+        }
+    }
+}
