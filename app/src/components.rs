@@ -14,6 +14,25 @@ pub fn use_hydrated() -> ReadSignal<bool> {
     hydrated
 }
 
+/// `aria-describedby` of an input: its hint, and its error while there is one.
+fn described_by(
+    has_hint: bool,
+    error: Signal<Option<String>>,
+    hint_id: String,
+    error_id: String,
+) -> impl Fn() -> String + Send + Sync + 'static {
+    move || {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(hint_id.clone());
+        }
+        if error.get().is_some() {
+            ids.push(error_id.clone());
+        }
+        ids.join(" ")
+    }
+}
+
 #[component]
 pub fn Field(
     label: &'static str,
@@ -27,19 +46,7 @@ pub fn Field(
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            ids.join(" ")
-        }
-    };
+    let described = described_by(hint.is_some(), error, hint_id.clone(), error_id.clone());
     view! {
         <div class="field">
             <label for=id>{label}{(!required).then(|| view! { <span class="optional">" (optional)"</span> })}</label>
@@ -72,19 +79,7 @@ pub fn PasswordField(
     let (shown, set_shown) = signal(false);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            ids.join(" ")
-        }
-    };
+    let described = described_by(hint.is_some(), error, hint_id.clone(), error_id.clone());
     view! {
         <div class="field">
             <label for=id>{label}</label>
