@@ -4,6 +4,7 @@
 //! credentials.
 
 mod api;
+mod shell;
 mod token_file;
 
 use app::api::{ErrorCode, LoginRequest, LoginResponse, Success, UserInfo};
@@ -17,7 +18,7 @@ use std::{
 #[command(
     name = "msgsg",
     version,
-    about = "Command-line client of the msgsg console"
+    about = "Command-line client of the msgsg console; without a command, an interactive shell"
 )]
 struct Cli {
     /// The console's address.
@@ -29,7 +30,7 @@ struct Cli {
     )]
     api_url: String,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -61,6 +62,10 @@ impl Failure {
             code,
         }
     }
+
+    fn report(&self) {
+        eprintln!("error: {}", self.message);
+    }
 }
 
 const UNAUTHORIZED: u8 = 3;
@@ -68,20 +73,26 @@ const UNAUTHORIZED: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let client = api::Client::new(&cli.api_url);
-    let result = match cli.command {
+    match cli.command {
+        Some(command) => match run(&client, command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(failure) => {
+                failure.report();
+                ExitCode::from(failure.code)
+            }
+        },
+        None => shell::run_shell(&client),
+    }
+}
+
+fn run(client: &api::Client, command: Command) -> Result<(), Failure> {
+    match command {
         Command::Login {
             username,
             password_stdin,
-        } => login(&client, username, password_stdin),
-        Command::Whoami => whoami(&client),
-        Command::Logout => logout(&client),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            eprintln!("error: {}", failure.message);
-            ExitCode::from(failure.code)
-        }
+        } => login(client, username, password_stdin),
+        Command::Whoami => whoami(client),
+        Command::Logout => logout(client),
     }
 }
 

@@ -241,3 +241,42 @@ async fn unreachable_server_names_the_url() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interactive_shell_hides_the_password() {
+    let console = console().await;
+    account(&console, "dana").await;
+    let home = tempfile::tempdir().unwrap();
+    let (base, home_path) = (console.base.clone(), home.path().to_owned());
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_msgsg"));
+        command.env("HOME", &home_path).env("MSGSG_API_URL", &base);
+        let mut shell = rexpect::session::spawn_command(command, Some(15_000)).unwrap();
+        shell.exp_string("msgsg> ").unwrap();
+        shell.send_line("login dana").unwrap();
+        shell.exp_string("Password: ").unwrap();
+        shell.send_line(PASSWORD).unwrap();
+        let before = shell.exp_string("Authenticated as dana").unwrap();
+        assert!(
+            !before.contains(PASSWORD),
+            "the password was echoed: {before:?}"
+        );
+        shell.exp_string("msgsg> ").unwrap();
+        shell.send_line("whoami").unwrap();
+        shell.exp_string("\"username\": \"dana\"").unwrap();
+        shell.exp_string("msgsg> ").unwrap();
+        shell.send_line("help").unwrap();
+        shell.exp_string("whoami").unwrap();
+        shell.exp_string("msgsg> ").unwrap();
+        shell.send_line("exit").unwrap();
+        shell.exp_eof().unwrap();
+        let mode = std::fs::metadata(home_path.join(".msgsg_token"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    })
+    .await
+    .unwrap();
+}
