@@ -2,7 +2,7 @@
 
 use crate::{
     auth::random,
-    db::{tokens, tokens::Purpose, users},
+    db::{Dialect, tokens, tokens::Purpose, users},
     error::{ApiError, TokenProblem},
     mail::templates::Mail,
     state::AppState,
@@ -46,6 +46,14 @@ pub async fn queue_capped(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let cap = i64::from(state.config.mail_per_address_per_hour);
+    if state.db.dialect == Dialect::Postgres {
+        // Under READ COMMITTED two transactions could both count below the cap; queue the
+        // mails of one address one transaction at a time (SQLite already has one writer).
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(to)
+            .execute(&mut *conn)
+            .await?;
+    }
     let queued = state
         .mailer
         .queue(&mut *conn, to, mail, now, Some(cap))
