@@ -97,6 +97,24 @@ pub struct UserInfo {
     pub role: String,
     pub email_verified: bool,
     pub authenticated: bool,
+    /// How this account can sign in.
+    #[serde(default)]
+    pub sign_in_methods: Vec<SignInMethod>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    Password,
+    Google,
+}
+
+/// `GET /api/auth/providers`: the ways to sign in this server offers.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Providers {
+    pub password: bool,
+    pub google: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

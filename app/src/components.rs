@@ -225,3 +225,25 @@ pub fn focus_first_error() {
         }
     }
 }
+
+/// "Continue with Google", shown only when the server offers it. A plain link: the server
+/// drives the whole flow, so it works before hydration too.
+#[component]
+pub fn GoogleButton() -> impl IntoView {
+    let providers = crate::session::providers();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                providers.await.google.then(|| view! {
+                    <div class="alternative">
+                        // rel=external: the router must let the browser leave for the server.
+                        <a class="button google" href="/api/auth/google" rel="external">
+                            "Continue with Google"
+                        </a>
+                        <p class="divider"><span>"or"</span></p>
+                    </div>
+                })
+            })}
+        </Suspense>
+    }
+}

@@ -1,31 +1,47 @@
-//! The signed-in user of a page: found by the server from the session cookie, rendered on the
-//! server, and handed to the browser with the page (no second request at hydration).
+//! What the server knows when it renders a page — the signed-in user and the sign-in methods
+//! on offer — handed to the browser with the page (no second request at hydration).
 
-use crate::api::UserInfo;
+use crate::api::{Providers, UserInfo};
 use leptos::prelude::*;
+use serde::{Serialize, de::DeserializeOwned};
 
 /// Put into the request's extensions by the server before the page renders.
 #[derive(Clone, Debug, Default)]
 pub struct SessionUser(pub Option<UserInfo>);
 
 pub fn current_user() -> OnceResource<Option<UserInfo>> {
+    from_server_or_api::<SessionUser, _>("/api/auth/me", |session| session.0.clone(), None)
+}
+
+/// Whether "Continue with Google" is offered.
+pub fn providers() -> OnceResource<Providers> {
+    from_server_or_api::<Providers, _>("/api/auth/providers", |p| *p, Providers::default())
+}
+
+/// On the server: read from the request's extensions. In the browser after client-side
+/// navigation: fetched from `path` (at hydration the server's value is reused). Elsewhere
+/// (e.g. the CLI using the API types): `fallback`.
+#[allow(unused_variables)]
+fn from_server_or_api<E, T>(path: &'static str, pick: fn(&E) -> T, fallback: T) -> OnceResource<T>
+where
+    E: Send + Sync + 'static,
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+{
     #[cfg(feature = "ssr")]
     {
-        let user = use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<SessionUser>().cloned())
-            .and_then(|session| session.0);
-        OnceResource::new(async move { user })
+        let value = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<E>().map(pick))
+            .unwrap_or(fallback);
+        OnceResource::new(async move { value })
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        // Used after client-side navigation only: at hydration the server's answer is reused.
-        OnceResource::new(send_wrapper::SendWrapper::new(async {
-            crate::client::get::<UserInfo>("/api/auth/me").await.ok()
+        OnceResource::new(send_wrapper::SendWrapper::new(async move {
+            crate::client::get::<T>(path).await.unwrap_or(fallback)
         }))
     }
-    // Neither rendering nor hydrating (e.g. the CLI using the API types): nobody is signed in.
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
-        OnceResource::new(async { None })
+        OnceResource::new(async move { fallback })
     }
 }

@@ -1,26 +1,6 @@
-import { test, expect, Page } from '@playwright/test';
-import { PASSWORD, linkInMail, mailsTo, uniqueEmail } from './mail';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
-}
-
-async function signUp(page: Page, email: string) {
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
-}
-
-async function signIn(page: Page, login: string, password = PASSWORD) {
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('Email or username').fill(login);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+import { test, expect } from '@playwright/test';
+import { hydrated, signIn, signUp } from './console';
+import { linkInMail, mailsTo, uniqueEmail } from './mail';
 
 test('sign up, verify from the mail, sign in, see the dashboard, sign out', async ({ page }) => {
   const email = uniqueEmail('flow');

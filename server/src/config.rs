@@ -46,6 +46,28 @@ pub struct Config {
     pub mail_retry_base: Duration,
     /// `SESSION_CACHE_MS`: how long a checked session is trusted without reading the database.
     pub session_cache: Duration,
+    /// `GOOGLE_CLIENT_ID`, `GOOGLE_CLIENT_SECRET`, `GOOGLE_ISSUER_URL`: Google sign-in, off
+    /// without a client id.
+    pub google: Option<GoogleConfig>,
+}
+
+/// An OpenID Connect provider to sign in with: Google, or any issuer that speaks the protocol.
+#[derive(Clone)]
+pub struct GoogleConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Exactly as the provider names itself; discovery reads
+    /// `<issuer>/.well-known/openid-configuration`.
+    pub issuer_url: String,
+}
+
+impl std::fmt::Debug for GoogleConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoogleConfig")
+            .field("client_id", &self.client_id)
+            .field("issuer_url", &self.issuer_url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A configuration value that cannot be used; the message names the variable.
@@ -136,6 +158,8 @@ impl Config {
             )));
         }
 
+        let google = google(&get)?;
+
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Config {
             database_url,
@@ -158,6 +182,7 @@ impl Config {
             hash_queue: number::<usize>(&get, "PASSWORD_HASH_QUEUE", "64")?,
             mail_retry_base: seconds(&get, "MAIL_RETRY_BASE_SECONDS", 2)?,
             session_cache: Duration::from_millis(number::<u64>(&get, "SESSION_CACHE_MS", "1000")?),
+            google,
         })
     }
 
@@ -174,6 +199,37 @@ impl Config {
             path_and_query
         )
     }
+}
+
+fn google(get: &impl Fn(&str) -> Option<String>) -> Result<Option<GoogleConfig>, ConfigError> {
+    let Some(client_id) = get("GOOGLE_CLIENT_ID") else {
+        return Ok(None);
+    };
+    let client_secret = get("GOOGLE_CLIENT_SECRET").ok_or_else(|| {
+        ConfigError("GOOGLE_CLIENT_SECRET must be set along with GOOGLE_CLIENT_ID".into())
+    })?;
+    let text = get("GOOGLE_ISSUER_URL").unwrap_or_else(|| "https://accounts.google.com".into());
+    // Plain http only on loopback, where a test or local provider runs.
+    let text = text.trim().to_owned();
+    Url::parse(&text)
+        .ok()
+        .filter(|u| match (u.scheme(), u.host()) {
+            ("https", Some(_)) => true,
+            ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
+            ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
+            ("http", Some(url::Host::Domain(host))) => host == "localhost",
+            _ => false,
+        })
+        .ok_or_else(|| {
+            ConfigError(format!(
+                "GOOGLE_ISSUER_URL must be an https URL (http only on loopback), got {text:?}"
+            ))
+        })?;
+    Ok(Some(GoogleConfig {
+        client_id: client_id.trim().to_owned(),
+        client_secret,
+        issuer_url: text,
+    }))
 }
 
 fn number<T: FromStr>(
@@ -264,10 +320,35 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("SMTP_URL", "http://x"),
             ("RATE_LIMIT_PER_MINUTE", "many"),
+            ("GOOGLE_CLIENT_ID", "id-without-secret"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert!(err.0.contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn google_needs_a_secret_and_a_safe_issuer() {
+        assert!(config(&[]).unwrap().google.is_none());
+        let ok = config(&[("GOOGLE_CLIENT_ID", "id"), ("GOOGLE_CLIENT_SECRET", "s")]).unwrap();
+        let google = ok.google.unwrap();
+        assert_eq!(google.issuer_url, "https://accounts.google.com");
+        assert!(!format!("{google:?}").contains("\"s\""));
+        for issuer in ["http://idp.example.com", "ftp://127.0.0.1", "nonsense"] {
+            let err = config(&[
+                ("GOOGLE_CLIENT_ID", "id"),
+                ("GOOGLE_CLIENT_SECRET", "s"),
+                ("GOOGLE_ISSUER_URL", issuer),
+            ])
+            .unwrap_err();
+            assert!(err.0.contains("GOOGLE_ISSUER_URL"), "{err}");
+        }
+        let local = config(&[
+            ("GOOGLE_CLIENT_ID", "id"),
+            ("GOOGLE_CLIENT_SECRET", "s"),
+            ("GOOGLE_ISSUER_URL", "http://127.0.0.1:9000"),
+        ]);
+        assert!(local.unwrap().google.is_some());
     }
 
     #[test]

@@ -81,12 +81,26 @@ async fn build_state(
         }
     });
     let hasher = auth::password::Hasher::new(config.hash_concurrency, config.hash_queue);
+    let google = match &config.google {
+        Some(google) => {
+            let callback = config.link("/api/auth/google/callback");
+            let provider = Arc::new(auth::oidc::Provider::new(
+                google.clone(),
+                callback,
+                &secret,
+            )?);
+            provider.clone().spawn_discovery();
+            Some(provider)
+        }
+        None => None,
+    };
     Ok(AppState::new(state::Inner {
         jwt: auth::jwt::Jwt::new(&secret),
         hasher,
         limits,
         sessions: auth::session_cache::SessionCache::new(config.session_cache),
         mailer,
+        google,
         db,
         clock,
         leptos,
@@ -101,7 +115,10 @@ fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::api_router(&state))
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
-        .route("/auth/callback", axum::routing::get(pages::oauth_callback))
+        .route(
+            "/auth/callback",
+            axum::routing::get(routes::google::handoff),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1,19 +1,18 @@
 //! What the server adds around the Leptos pages: the signed-in user from the session cookie
-//! (rendered into the page), redirects between the signed-in and signed-out pages, and the
-//! `/auth/callback` hand-off.
+//! (rendered into the page), which sign-in methods are offered, and redirects between the
+//! signed-in and signed-out pages.
 
 use crate::{
     extract::{authenticate, cookie_value, session_cookie_name},
     state::AppState,
 };
-use app::session::SessionUser;
+use app::{api::Providers, session::SessionUser};
 use axum::{
-    extract::{Query, Request, State},
+    extract::{Request, State},
     http::{HeaderValue, Method, header},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use serde::Deserialize;
 
 /// Pages only the signed-in see, and pages only the signed-out need.
 const SIGNED_IN_ONLY: &[&str] = &["/dashboard"];
@@ -48,6 +47,10 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     request
         .extensions_mut()
         .insert(SessionUser(user.map(|u| u.info())));
+    request.extensions_mut().insert(Providers {
+        password: true,
+        google: state.google.is_some(),
+    });
     let mut response = next.run(request).await;
     if signed_in {
         // A page with account data must not be kept by any cache.
@@ -56,22 +59,4 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
-}
-
-#[derive(Deserialize)]
-pub struct CallbackQuery {
-    #[serde(default)]
-    #[allow(dead_code)]
-    token: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    error: Option<String>,
-}
-
-/// `/auth/callback?token=…|error=…`: where the Google flow hands the browser back. Until
-/// Google sign-in is configured, no hand-off token can be valid, so every call ends on the
-/// sign-in page with `error=oauth_failed`; the redirect takes the token out of the address
-/// bar and history at once.
-pub async fn oauth_callback(Query(_query): Query<CallbackQuery>) -> Redirect {
-    Redirect::to("/login?error=oauth_failed")
 }

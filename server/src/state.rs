@@ -1,7 +1,9 @@
 //! What every handler shares.
 
 use crate::{
-    auth::{jwt::Jwt, password::Hasher, ratelimit::Limits, session_cache::SessionCache},
+    auth::{
+        jwt::Jwt, oidc::Provider, password::Hasher, ratelimit::Limits, session_cache::SessionCache,
+    },
     clock::Clock,
     config::Config,
     db::Db,
@@ -22,6 +24,8 @@ pub struct Inner {
     pub limits: Limits,
     pub sessions: SessionCache,
     pub mailer: Arc<Mailer>,
+    /// Google sign-in, when configured.
+    pub google: Option<Arc<Provider>>,
     pub clock: Clock,
     pub leptos: LeptosOptions,
 }

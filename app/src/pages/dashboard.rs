@@ -2,7 +2,7 @@
 //! the session on the server.
 
 use crate::{
-    api::{Success, UserInfo},
+    api::{SignInMethod, Success, UserInfo},
     client,
     components::use_hydrated,
     session::current_user,
@@ -55,11 +55,27 @@ fn Account(user: UserInfo) -> impl IntoView {
                 <dt>"Email"</dt><dd data-testid="email">{user.email.clone()}</dd>
                 <dt>"Role"</dt><dd data-testid="role">{user.role.clone()}</dd>
                 <dt>"Email verified"</dt><dd>{if user.email_verified { "Yes" } else { "No" }}</dd>
+                <dt>"Sign-in methods"</dt><dd data-testid="sign-in-methods">{methods_text(&user.sign_in_methods)}</dd>
             </dl>
             <div class="alert alert-error" role="alert" hidden=move || error.get().is_none()>{move || error.get()}</div>
             <button class="button secondary" type="button" disabled=move || !hydrated.get() || pending.get() on:click=sign_out>
                 {move || if pending.get() { "Signing out…" } else { "Sign out" }}
             </button>
         </section>
+    }
+}
+
+fn methods_text(methods: &[SignInMethod]) -> String {
+    let names: Vec<&str> = methods
+        .iter()
+        .map(|m| match m {
+            SignInMethod::Password => "Password",
+            SignInMethod::Google => "Google",
+        })
+        .collect();
+    if names.is_empty() {
+        "None yet: set a password with “Forgot your password?”".into()
+    } else {
+        names.join(", ")
     }
 }

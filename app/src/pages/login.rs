@@ -4,7 +4,9 @@
 use crate::{
     api::{ErrorCode, LoginRequest, LoginResponse},
     client::{self, Failure},
-    components::{Alert, Field, PasswordField, ResendButton, focus_first_error, use_hydrated},
+    components::{
+        Alert, Field, GoogleButton, PasswordField, ResendButton, focus_first_error, use_hydrated,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,11 +17,14 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let notice = move || {
         query.with(|q| {
-            if q.get("error").as_deref() == Some("oauth_failed") {
+            let error = q.get("error");
+            if error.as_deref() == Some("oauth_failed") {
                 Some((
                     "error",
                     "Google sign-in failed. Try again, or sign in with your password.",
                 ))
+            } else if error.as_deref() == Some("account_disabled") {
+                Some(("error", "This account is disabled."))
             } else if q.get("reset").is_some() {
                 Some((
                     "success",
@@ -107,6 +112,7 @@ pub fn LoginPage() -> impl IntoView {
                     if value.contains('@') { value } else { String::new() }
                 }) />
             </Show>
+            <GoogleButton />
             <form on:submit=submit novalidate>
                 <Field label="Email or username" id="login" autocomplete="username" required=true value=login error=field_error("email") />
                 <PasswordField label="Password" id="password" autocomplete="current-password" value=password error=field_error("password") />

@@ -3,7 +3,9 @@
 use crate::{
     api::{SignupRequest, SignupResponse},
     client::{self, Failure},
-    components::{Alert, Field, PasswordField, ResendButton, focus_first_error, use_hydrated},
+    components::{
+        Alert, Field, GoogleButton, PasswordField, ResendButton, focus_first_error, use_hydrated,
+    },
     password_hint,
 };
 use leptos::prelude::*;
@@ -57,6 +59,7 @@ pub fn SignupPage() -> impl IntoView {
                     <h1>"Create your account"</h1>
                     <p class="lead">"You will confirm your email address before you can sign in."</p>
                     <Alert message=general />
+                    <GoogleButton />
                     <form on:submit=submit novalidate>
                         <Field label="Email" id="email" input_type="email" autocomplete="email" required=true value=email error=field_error("email") />
                         <PasswordField label="Password" id="password" autocomplete="new-password" value=password error=field_error("password") hint=password_hint() />

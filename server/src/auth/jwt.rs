@@ -40,6 +40,10 @@ pub struct Claims {
     pub typ: String,
     /// The server-side session (or hand-off) this token belongs to.
     pub sid: String,
+    /// Hand-off tokens only: the SHA-256 of a secret kept in a cookie of the browser the
+    /// token was issued to; anywhere else the token is worthless (OA6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bnd: Option<String>,
 }
 
 #[derive(Clone)]
@@ -62,16 +66,25 @@ impl Jwt {
     }
 
     pub fn issue(&self, kind: Kind, user_id: &str, sid: &str, now: i64, ttl: i64) -> String {
-        let claims = Claims {
-            iss: ISSUER.into(),
-            aud: kind.audience().into(),
-            sub: user_id.into(),
-            iat: now,
-            exp: now + ttl,
-            typ: kind.audience().into(),
-            sid: sid.into(),
-        };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        self.sign(&claims(kind, user_id, sid, now, ttl))
+    }
+
+    /// A Google hand-off token, usable only with the browser secret whose hash is `binding`.
+    pub fn issue_handoff(
+        &self,
+        user_id: &str,
+        handoff_id: &str,
+        binding: &str,
+        now: i64,
+        ttl: i64,
+    ) -> String {
+        let mut claims = claims(Kind::GoogleHandoff, user_id, handoff_id, now, ttl);
+        claims.bnd = Some(binding.into());
+        self.sign(&claims)
+    }
+
+    fn sign(&self, claims: &Claims) -> String {
+        encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
             .expect("HS256 signing cannot fail")
     }
 
@@ -83,6 +96,19 @@ impl Jwt {
             .claims;
         let current = claims.exp + LEEWAY_SECONDS > now && claims.iat <= now + LEEWAY_SECONDS;
         (current && claims.typ == kind.audience() && !claims.sub.is_empty()).then_some(claims)
+    }
+}
+
+fn claims(kind: Kind, user_id: &str, sid: &str, now: i64, ttl: i64) -> Claims {
+    Claims {
+        iss: ISSUER.into(),
+        aud: kind.audience().into(),
+        sub: user_id.into(),
+        iat: now,
+        exp: now + ttl,
+        typ: kind.audience().into(),
+        sid: sid.into(),
+        bnd: None,
     }
 }
 

@@ -11,9 +11,10 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sqlite: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sqlite: r#"
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
     email TEXT NOT NULL UNIQUE,
@@ -61,7 +62,7 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(sent_at, next_attempt_at);
 CREATE INDEX outbox_recipient ON outbox(to_addr, created_at);
 "#,
-    postgres: r#"
+        postgres: r#"
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
     email TEXT NOT NULL UNIQUE,
@@ -109,7 +110,45 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(sent_at, next_attempt_at);
 CREATE INDEX outbox_recipient ON outbox(to_addr, created_at);
 "#,
-}];
+    },
+    // Sign-in with an OpenID Connect provider: identities linked to accounts, and the
+    // `state` of each attempt (spent once).
+    Migration {
+        version: 2,
+        sqlite: r#"
+CREATE TABLE identities (
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    email TEXT,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER NOT NULL,
+    PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX identities_user ON identities(user_id);
+CREATE TABLE oauth_states (
+    state_hash TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+"#,
+        postgres: r#"
+CREATE TABLE identities (
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    email TEXT,
+    created_at BIGINT NOT NULL,
+    last_used_at BIGINT NOT NULL,
+    PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX identities_user ON identities(user_id);
+CREATE TABLE oauth_states (
+    state_hash TEXT PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+"#,
+    },
+];
 
 pub async fn run(db: &Db) -> Result<(), sqlx::Error> {
     let mut tx = db.pool.begin().await?;

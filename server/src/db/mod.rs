@@ -1,7 +1,9 @@
 //! Storage: one pool for SQLite (default) or PostgreSQL, chosen by `DATABASE_URL` at run time.
 //! Queries use `$n` placeholders in ascending order, which both drivers accept.
 
+pub mod identities;
 mod migrations;
+pub mod oauth_states;
 pub mod outbox;
 pub mod sessions;
 pub mod tokens;

@@ -31,11 +31,12 @@ pub async fn insert<'c>(
     Ok(())
 }
 
-/// Keep the column list in step with `users::COLUMNS`.
-const LIVE_USER_SQL: &str = "SELECT u.id, u.email, u.username, u.password_hash, u.role, \
-     u.email_verified_at, u.disabled_at, u.failed_logins, u.locked_until \
-     FROM sessions s JOIN users u ON u.id = s.user_id \
-     WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3";
+const LIVE_USER_SQL: &str = concat!(
+    "SELECT ",
+    crate::user_columns!(),
+    " FROM sessions s JOIN users u ON u.id = s.user_id \
+     WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3"
+);
 
 /// The user of a live session: not revoked, not expired, and belonging to `user_id`.
 pub async fn live_user<'c>(

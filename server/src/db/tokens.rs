@@ -1,4 +1,5 @@
-//! One-time tokens (verification and reset links). Only the SHA-256 of a token is stored.
+//! One-time tokens (verification and reset links, Google hand-offs). Only the SHA-256 of a
+//! token is stored.
 
 use sqlx::{Any, Executor, Row};
 
@@ -6,6 +7,8 @@ use sqlx::{Any, Executor, Row};
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    /// The id of a Google hand-off token: spent when the browser swaps it for a session.
+    GoogleHandoff,
 }
 
 impl Purpose {
@@ -13,6 +16,7 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail => "verify_email",
             Purpose::ResetPassword => "reset_password",
+            Purpose::GoogleHandoff => "google_handoff",
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct User {
     pub disabled_at: Option<i64>,
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
+    /// Whether a provider identity (Google) is linked to the account.
+    pub google_linked: bool,
 }
 
 impl User {
@@ -28,7 +30,20 @@ impl User {
             role: self.role.clone(),
             email_verified: self.is_verified(),
             authenticated: true,
+            sign_in_methods: self.sign_in_methods(),
         }
+    }
+
+    pub fn sign_in_methods(&self) -> Vec<app::api::SignInMethod> {
+        use app::api::SignInMethod;
+        let mut methods = Vec::new();
+        if self.password_hash.is_some() {
+            methods.push(SignInMethod::Password);
+        }
+        if self.google_linked {
+            methods.push(SignInMethod::Google);
+        }
+        methods
     }
 
     pub(crate) fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
@@ -42,18 +57,27 @@ impl User {
             disabled_at: row.try_get("disabled_at")?,
             failed_logins: row.try_get("failed_logins")?,
             locked_until: row.try_get("locked_until")?,
+            google_linked: row.try_get::<i64, _>("identity_count")? > 0,
         })
     }
 }
 
-/// `SELECT <every column of User> FROM users <rest>` as a static string.
+/// The columns `User::from_row` reads, from `users u`.
+#[macro_export]
+macro_rules! user_columns {
+    () => {
+        concat!(
+            "u.id, u.email, u.username, u.password_hash, u.role, u.email_verified_at, ",
+            "u.disabled_at, u.failed_logins, u.locked_until, ",
+            "(SELECT COUNT(*) FROM identities i WHERE i.user_id = u.id) AS identity_count"
+        )
+    };
+}
+
+/// `SELECT <every column of User> FROM users u <rest>` as a static string.
 macro_rules! select_users {
     ($rest:literal) => {
-        concat!(
-            "SELECT id, email, username, password_hash, role, email_verified_at, disabled_at, ",
-            "failed_logins, locked_until FROM users ",
-            $rest
-        )
+        concat!("SELECT ", $crate::user_columns!(), " FROM users u ", $rest)
     };
 }
 
@@ -61,7 +85,7 @@ pub async fn by_email<'c>(
     ex: impl Executor<'c, Database = Any>,
     email: &str,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(select_users!("WHERE email = $1"))
+    let row = sqlx::query(select_users!("WHERE u.email = $1"))
         .bind(email)
         .fetch_optional(ex)
         .await?;
@@ -72,7 +96,7 @@ pub async fn by_username<'c>(
     ex: impl Executor<'c, Database = Any>,
     username: &str,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(select_users!("WHERE username = $1"))
+    let row = sqlx::query(select_users!("WHERE u.username = $1"))
         .bind(username)
         .fetch_optional(ex)
         .await?;
@@ -83,7 +107,7 @@ pub async fn by_id<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: &str,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(select_users!("WHERE id = $1"))
+    let row = sqlx::query(select_users!("WHERE u.id = $1"))
         .bind(id)
         .fetch_optional(ex)
         .await?;
@@ -105,7 +129,10 @@ pub struct NewUser<'a> {
     pub id: &'a str,
     pub email: &'a str,
     pub username: &'a str,
-    pub password_hash: &'a str,
+    /// `None` for an account that signs in through a provider only.
+    pub password_hash: Option<&'a str>,
+    /// Set when the address is already known to belong to the user (a provider vouched).
+    pub email_verified_at: Option<i64>,
     pub now: i64,
 }
 
@@ -115,13 +142,15 @@ pub async fn insert<'c>(
     user: &NewUser<'_>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "INSERT INTO users (id, email, username, password_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING",
+        "INSERT INTO users \
+           (id, email, username, password_hash, email_verified_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING",
     )
     .bind(user.id)
     .bind(user.email)
     .bind(user.username)
     .bind(user.password_hash)
+    .bind(user.email_verified_at)
     .bind(user.now)
     .bind(user.now)
     .execute(ex)
@@ -144,6 +173,44 @@ pub async fn mark_verified<'c>(
     .execute(ex)
     .await?;
     Ok(())
+}
+
+/// Marks the address verified and removes any password: used when a provider proves the
+/// address belongs to someone signing in, since whoever set that password on the unverified
+/// account may have registered another person's address (OA4).
+pub async fn verify_and_remove_password<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET email_verified_at = $1, password_hash = NULL, failed_logins = 0, \
+         locked_until = NULL, updated_at = $2 WHERE id = $3",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// A free username derived from the address, with a random suffix when needed.
+pub async fn unique_username<'c>(
+    ex: impl Executor<'c, Database = Any> + Copy,
+    email: &str,
+) -> Result<String, sqlx::Error> {
+    let base = crate::validate::username_from_email(email);
+    if !username_taken(ex, &base).await? {
+        return Ok(base);
+    }
+    loop {
+        let suffix = u16::from_le_bytes(crate::auth::random::bytes::<2>()) % 10_000;
+        let candidate = format!("{base}-{suffix:04}");
+        if !username_taken(ex, &candidate).await? {
+            return Ok(candidate);
+        }
+    }
 }
 
 /// Sets a new password hash and clears any lockout.

@@ -1,9 +1,9 @@
 //! Account mail: queued in the outbox inside the caller's transaction, delivered by a
 //! background worker with retries and exponential backoff, over SMTP or into the dev mailbox.
 
-pub mod seal;
 pub mod templates;
 
+use crate::auth::seal::Sealer;
 use crate::{
     clock::Clock,
     config::Config,
@@ -13,7 +13,6 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
 };
-use seal::Sealer;
 use sqlx::{Any, Executor};
 use std::{sync::Arc, time::Duration};
 use templates::Mail;
@@ -57,7 +56,7 @@ impl Mailer {
             .map_err(|e| format!("MAIL_FROM cannot be used: {e}"))?;
         Ok(Mailer {
             db,
-            sealer: Sealer::new(secret),
+            sealer: Sealer::new(secret, b"msgsg outbox v1"),
             transport,
             from,
             notify: Notify::new(),

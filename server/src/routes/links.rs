@@ -12,17 +12,34 @@ use app::api::TokenState;
 use sqlx::AnyConnection;
 
 /// Creates a token for the account and returns it; only its hash is stored.
+/// The links the console mails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl Link {
+    pub fn purpose(self) -> Purpose {
+        match self {
+            Link::VerifyEmail => Purpose::VerifyEmail,
+            Link::ResetPassword => Purpose::ResetPassword,
+        }
+    }
+}
+
 pub async fn issue_token(
     conn: &mut AnyConnection,
     state: &AppState,
     user_id: &str,
-    purpose: Purpose,
+    link: Link,
     now: i64,
 ) -> Result<String, sqlx::Error> {
-    let ttl = match purpose {
-        Purpose::VerifyEmail => state.config.verify_token_ttl,
-        Purpose::ResetPassword => state.config.reset_token_ttl,
+    let ttl = match link {
+        Link::VerifyEmail => state.config.verify_token_ttl,
+        Link::ResetPassword => state.config.reset_token_ttl,
     };
+    let purpose = link.purpose();
     let token = random::one_time_token();
     tokens::insert(
         &mut *conn,

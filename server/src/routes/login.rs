@@ -6,8 +6,8 @@
 
 use super::session_cookie;
 use crate::{
-    auth::{jwt::Kind, password, ratelimit::Action},
-    db::{new_id, sessions, users},
+    auth::{password, ratelimit::Action},
+    db::users,
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientIp},
     state::AppState,
@@ -97,35 +97,14 @@ pub async fn login(
         tracing::info!(user = %user.id, "password hash upgraded");
     }
 
-    let ttl = state.config.session_ttl.as_secs() as i64;
-    let session_id = new_id();
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(256).collect::<String>());
-    let ip_text = ip.to_string();
-    sessions::insert(
-        &state.db.pool,
-        &sessions::NewSession {
-            id: &session_id,
-            user_id: &user.id,
-            now,
-            expires_at: now + ttl,
-            user_agent: user_agent.as_deref(),
-            ip: Some(&ip_text),
-        },
-    )
-    .await?;
-    let token = state
-        .jwt
-        .issue(Kind::Session, &user.id, &session_id, now, ttl);
+    let session = super::session::open(&state, &user, &headers, ip).await?;
     tracing::info!(user = %user.id, "signed in");
 
-    let cookie = session_cookie(&state, &token, ttl);
+    let cookie = session_cookie(&state, &session.token, session.ttl);
     let body = Json(Data {
         data: LoginResponse {
-            token,
-            expires_at: now + ttl,
+            token: session.token,
+            expires_at: session.expires_at,
             user: user.info(),
         },
     });

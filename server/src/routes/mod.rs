@@ -1,6 +1,7 @@
 //! The HTTP API: one module per endpoint family, one router.
 
 mod dev_mailbox;
+pub mod google;
 mod links;
 mod login;
 mod resend_verification;
@@ -10,9 +11,10 @@ mod signup;
 mod verify_email;
 
 use crate::{error::ApiError, extract::session_cookie_name, state::AppState};
+use app::api::{Data, Providers};
 use axum::{
-    Router,
-    extract::DefaultBodyLimit,
+    Json, Router,
+    extract::{DefaultBodyLimit, State},
     http::{HeaderValue, header},
     routing::{get, post},
 };
@@ -27,7 +29,9 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .route("/login", post(login::login))
         .route("/logout", post(session::logout))
         .route("/me", get(session::me))
-        .route("/google", get(google))
+        .route("/providers", get(providers))
+        .route("/google", get(google::start))
+        .route("/google/callback", get(google::callback))
         .route(
             "/resend-verification",
             post(resend_verification::resend_verification),
@@ -56,8 +60,14 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
     router
 }
 
-async fn google() -> ApiError {
-    ApiError::GoogleNotConfigured
+/// The ways to sign in this server offers.
+async fn providers(State(state): State<AppState>) -> Json<Data<Providers>> {
+    Json(Data {
+        data: Providers {
+            password: true,
+            google: state.google.is_some(),
+        },
+    })
 }
 
 async fn not_found() -> ApiError {
@@ -71,13 +81,18 @@ async fn method_not_allowed() -> ApiError {
 /// The console's session cookie: HttpOnly, SameSite=Lax, Path=/, and Secure with the
 /// `__Host-` prefix over https (SE1).
 fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
-    let https = state.config.https();
-    let secure = if https { "; Secure" } else { "" };
+    let name = session_cookie_name(state.config.https());
+    cookie(state, name, token, "/", max_age)
+}
+
+/// A cookie only the server reads: HttpOnly, SameSite=Lax, Secure over https. `value` is
+/// hex, a JWT or empty.
+fn cookie(state: &AppState, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.https() { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}",
-        session_cookie_name(https)
+        "{name}={value}; HttpOnly; SameSite=Lax; Path={path}; Max-Age={max_age}{secure}"
     ))
-    .expect("a JWT is a valid header value")
+    .expect("cookie values are header-safe")
 }
 
 fn clear_session_cookie(state: &AppState) -> HeaderValue {

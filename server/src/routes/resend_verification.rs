@@ -4,10 +4,10 @@
 //! A new verification link does not cancel older ones: whichever arrives first works, and
 //! once one is used the others report `already_verified`.
 
-use super::links;
+use super::links::{self, Link};
 use crate::{
     auth::ratelimit::Action,
-    db::{tokens::Purpose, users},
+    db::users,
     error::ApiResult,
     extract::{ApiJson, ClientIp},
     mail::templates,
@@ -22,7 +22,7 @@ pub async fn resend_verification(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<EmailRequest>,
 ) -> ApiResult<Json<Data<Success>>> {
-    accept_mail_request(&state, ip, &req.email, Purpose::VerifyEmail)
+    accept_mail_request(&state, ip, &req.email, Link::VerifyEmail)
 }
 
 pub async fn forgot_password(
@@ -30,21 +30,21 @@ pub async fn forgot_password(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<EmailRequest>,
 ) -> ApiResult<Json<Data<Success>>> {
-    accept_mail_request(&state, ip, &req.email, Purpose::ResetPassword)
+    accept_mail_request(&state, ip, &req.email, Link::ResetPassword)
 }
 
 fn accept_mail_request(
     state: &AppState,
     ip: std::net::IpAddr,
     email: &str,
-    purpose: Purpose,
+    link: Link,
 ) -> ApiResult<Json<Data<Success>>> {
     state.limits.check_ip(Action::Mail, ip)?;
     let email = validate::email(email)?;
     state.limits.check_address(&email)?;
     let state = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = send_link(&state, &email, purpose).await {
+        if let Err(e) = send_link(&state, &email, link).await {
             tracing::error!(error = %e, "could not queue an account mail");
         }
     });
@@ -54,26 +54,26 @@ fn accept_mail_request(
 }
 
 /// Mails a fresh link when the address has an account that can use it.
-async fn send_link(state: &AppState, email: &str, purpose: Purpose) -> Result<(), sqlx::Error> {
+async fn send_link(state: &AppState, email: &str, link: Link) -> Result<(), sqlx::Error> {
     let Some(user) = users::by_email(&state.db.pool, email).await? else {
         return Ok(());
     };
-    let wanted = match purpose {
-        Purpose::VerifyEmail => !user.is_verified() && user.disabled_at.is_none(),
-        Purpose::ResetPassword => user.disabled_at.is_none(),
+    let wanted = match link {
+        Link::VerifyEmail => !user.is_verified() && user.disabled_at.is_none(),
+        Link::ResetPassword => user.disabled_at.is_none(),
     };
     if !wanted {
         return Ok(());
     }
     let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
-    let token = links::issue_token(&mut tx, state, &user.id, purpose, now).await?;
-    let mail = match purpose {
-        Purpose::VerifyEmail => templates::verify_email(
+    let token = links::issue_token(&mut tx, state, &user.id, link, now).await?;
+    let mail = match link {
+        Link::VerifyEmail => templates::verify_email(
             &links::verify_link(state, &token),
             links::verify_hours(state),
         ),
-        Purpose::ResetPassword => templates::reset_password(
+        Link::ResetPassword => templates::reset_password(
             &links::reset_link(state, &token),
             links::reset_minutes(state),
         ),

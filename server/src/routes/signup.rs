@@ -2,10 +2,10 @@
 //! Never signs in. An address that already has an account gets the same answer, and its
 //! owner gets a mail instead (EN2).
 
-use super::links;
+use super::links::{self, Link};
 use crate::{
-    auth::{password, random, ratelimit::Action},
-    db::{new_id, tokens::Purpose, users},
+    auth::{password, ratelimit::Action},
+    db::{new_id, users},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientIp},
     mail::templates,
@@ -49,7 +49,7 @@ pub async fn signup(
                     return Err(ApiError::validation("username", "This username is taken"));
                 }
                 Some(name) => name,
-                None => unique_username(&state, &email).await?,
+                None => users::unique_username(&state.db.pool, &email).await?,
             };
             let id = new_id();
             let mut tx = state.db.pool.begin().await?;
@@ -57,7 +57,8 @@ pub async fn signup(
                 id: &id,
                 email: &email,
                 username: &username,
-                password_hash: &hash,
+                password_hash: Some(&hash),
+                email_verified_at: None,
                 now,
             };
             let created = users::insert(&mut *tx, &new_user).await.map_err(|e| {
@@ -69,7 +70,7 @@ pub async fn signup(
             })?;
             if created {
                 let token =
-                    links::issue_token(&mut tx, &state, &id, Purpose::VerifyEmail, now).await?;
+                    links::issue_token(&mut tx, &state, &id, Link::VerifyEmail, now).await?;
                 let mail = templates::verify_email(
                     &links::verify_link(&state, &token),
                     links::verify_hours(&state),
@@ -108,7 +109,7 @@ async fn notify_owner(state: &AppState, user: &users::User, now: i64) -> ApiResu
             &state.config.link("/forgot-password"),
         )
     } else {
-        let token = links::issue_token(&mut tx, state, &user.id, Purpose::VerifyEmail, now).await?;
+        let token = links::issue_token(&mut tx, state, &user.id, Link::VerifyEmail, now).await?;
         templates::verify_email(
             &links::verify_link(state, &token),
             links::verify_hours(state),
@@ -119,21 +120,6 @@ async fn notify_owner(state: &AppState, user: &users::User, now: i64) -> ApiResu
         state.mailer.wake();
     }
     Ok(())
-}
-
-/// A free username derived from the address, with a random suffix when needed.
-async fn unique_username(state: &AppState, email: &str) -> ApiResult<String> {
-    let base = validate::username_from_email(email);
-    if !users::username_taken(&state.db.pool, &base).await? {
-        return Ok(base);
-    }
-    loop {
-        let suffix = u16::from_le_bytes(random::bytes::<2>()) % 10_000;
-        let candidate = format!("{base}-{suffix:04}");
-        if !users::username_taken(&state.db.pool, &candidate).await? {
-            return Ok(candidate);
-        }
-    }
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {

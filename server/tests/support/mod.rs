@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod maildev;
+pub mod oidc;
 pub mod postgres;
 
 use leptos::config::LeptosOptions;
@@ -56,6 +57,13 @@ impl Options {
     pub fn dev_mailbox(mut self) -> Self {
         self.smtp = false;
         self
+    }
+
+    /// Google sign-in against this provider.
+    pub fn google(self, provider: &oidc::OidcProvider) -> Self {
+        self.set("GOOGLE_CLIENT_ID", "console-client-id")
+            .set("GOOGLE_CLIENT_SECRET", "console-client-secret")
+            .set("GOOGLE_ISSUER_URL", &provider.issuer)
     }
 }
 

@@ -1,5 +1,6 @@
-//! Encryption of queued mail bodies (they carry one-time links) with a key derived from the
-//! server secret: a copy of the database alone does not reveal the links.
+//! Authenticated encryption with keys derived from the server secret, one key per purpose:
+//! queued mail bodies (they carry one-time links, so a copy of the database alone does not
+//! reveal them) and the Google sign-in attempt kept in a browser cookie.
 
 use chacha20poly1305::{
     ChaCha20Poly1305, Key, KeyInit, Nonce,
@@ -9,21 +10,23 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 const NONCE_LEN: usize = 12;
-const CONTEXT: &[u8] = b"msgsg outbox v1";
 
 #[derive(Clone)]
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
+    /// Names the purpose: it derives the key and is bound into every sealed message.
+    context: &'static [u8],
 }
 
 impl Sealer {
-    pub fn new(server_secret: &[u8]) -> Self {
+    pub fn new(server_secret: &[u8], context: &'static [u8]) -> Self {
         let mut mac =
             <Hmac<Sha256> as Mac>::new_from_slice(server_secret).expect("HMAC takes any key");
-        mac.update(CONTEXT);
+        mac.update(context);
         let key = mac.finalize().into_bytes();
         Sealer {
             cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
+            context,
         }
     }
 
@@ -32,7 +35,7 @@ impl Sealer {
         let mut out = nonce.to_vec();
         let payload = Payload {
             msg: plaintext,
-            aad: CONTEXT,
+            aad: self.context,
         };
         out.extend(
             self.cipher
@@ -50,7 +53,7 @@ impl Sealer {
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         let payload = Payload {
             msg: ciphertext,
-            aad: CONTEXT,
+            aad: self.context,
         };
         self.cipher.decrypt(Nonce::from_slice(nonce), payload).ok()
     }
@@ -62,11 +65,14 @@ mod tests {
 
     #[test]
     fn seals_and_opens() {
-        let sealer = Sealer::new(b"secret secret secret secret secret");
+        let secret = b"secret secret secret secret secret";
+        let sealer = Sealer::new(secret, b"one");
         let sealed = sealer.seal(b"hello link");
         assert!(!sealed.windows(10).any(|w| w == b"hello link"));
         assert_eq!(sealer.open(&sealed).unwrap(), b"hello link");
-        let other = Sealer::new(b"another secret another secret 123");
+        let other = Sealer::new(b"another secret another secret 123", b"one");
         assert!(other.open(&sealed).is_none());
+        let other_purpose = Sealer::new(secret, b"two");
+        assert!(other_purpose.open(&sealed).is_none());
     }
 }
