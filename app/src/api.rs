@@ -44,6 +44,9 @@ pub enum ErrorCode {
     AlreadyVerified,
     GoogleNotConfigured,
     Forbidden,
+    /// Signed in, but the account's role (or the credential, for an API key) does not allow
+    /// this.
+    PermissionDenied,
     NotFound,
     MethodNotAllowed,
     Overloaded,
@@ -166,4 +169,97 @@ pub struct TokenStateResponse {
 pub struct VerifyEmailResponse {
     pub success: bool,
     pub email: String,
+}
+
+/// What an account may do. Each role includes the ones before it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Admin,
+    SuperAdmin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+            Role::SuperAdmin => "super_admin",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Role, String> {
+        match text.trim().to_lowercase().replace('-', "_").as_str() {
+            "user" => Ok(Role::User),
+            "admin" => Ok(Role::Admin),
+            "super_admin" => Ok(Role::SuperAdmin),
+            _ => Err(format!(
+                "{text:?} is not a role: use user, admin or super_admin"
+            )),
+        }
+    }
+}
+
+/// `POST /api/keys`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateApiKeyRequest {
+    pub name: String,
+    /// 1 to 365.
+    pub expires_in_days: u32,
+}
+
+/// An API key as lists show it: never the key itself.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub name: String,
+    /// The key's first characters, to recognise it by.
+    pub prefix: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// The answer to `POST /api/keys`: the only time the key is shown.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedApiKey {
+    pub key: String,
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// An account as `GET /api/admin/users` lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUser {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub role: Role,
+    pub email_verified: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+/// `POST /api/admin/users/{name}/role`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoleRequest {
+    pub role: Role,
 }

@@ -96,6 +96,14 @@ mod browser {
             .map_err(|_| Failure::network())?;
         send(request).await
     }
+
+    pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+        let request = Request::delete(path)
+            .header("accept", "application/json")
+            .build()
+            .map_err(|_| Failure::network())?;
+        send(request).await
+    }
 }
 
 /// `POST path` with a JSON body.
@@ -121,6 +129,34 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
     {
         let _ = path;
         Err(Failure::network())
+    }
+}
+
+/// `DELETE path`.
+pub async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    #[cfg(feature = "hydrate")]
+    {
+        browser::delete(path).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = path;
+        Err(Failure::network())
+    }
+}
+
+/// Asks the person to confirm `question`; true when they do.
+pub fn confirm(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(question).ok())
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        false
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod api;
 mod client;
 mod components;
+pub mod format;
 mod layout;
 mod pages;
 pub mod session;

@@ -5,6 +5,7 @@ use app::api::{Data, ErrorCode, ErrorEnvelope};
 use serde::{Serialize, de::DeserializeOwned};
 use std::time::Duration;
 
+#[derive(Clone)]
 pub struct Client {
     base: String,
     agent: ureq::Agent,
@@ -44,6 +45,15 @@ impl Client {
     ) -> Result<T, CallError> {
         let request = self.authorize(self.agent.post(&format!("{}{path}", self.base)), token);
         self.read(request.send_json(body))
+    }
+
+    pub fn delete<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> Result<T, CallError> {
+        let request = self.authorize(self.agent.delete(&format!("{}{path}", self.base)), token);
+        self.read(request.call())
     }
 
     fn authorize(&self, request: ureq::Request, token: Option<&str>) -> ureq::Request {
@@ -116,6 +126,13 @@ impl CallError {
             Some(ErrorCode::AccountDisabled) => {
                 Failure::new(UNAUTHORIZED, "this account is disabled")
             }
+            Some(ErrorCode::PermissionDenied) => Failure::new(
+                UNAUTHORIZED,
+                format!(
+                    "permission denied: {} (check your role with msgsg whoami)",
+                    self.message
+                ),
+            ),
             Some(ErrorCode::RateLimited) => Failure::new(
                 1,
                 format!(

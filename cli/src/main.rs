@@ -1,9 +1,11 @@
 //! `msgsg`: sign in to the console's API from a terminal and script against it.
 //!
-//! Exit codes: 0 success, 1 error (network, server), 2 usage, 3 not signed in or refused
-//! credentials.
+//! Exit codes: 0 success, 1 error (network, server), 2 usage, 3 not signed in, refused
+//! credentials or a missing role.
 
 mod api;
+mod commands;
+mod output;
 mod shell;
 mod token_file;
 
@@ -29,6 +31,9 @@ struct Cli {
         global = true
     )]
     api_url: String,
+    /// Print JSON for scripts instead of text.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -47,6 +52,16 @@ enum Command {
     Whoami,
     /// End the session on the server and remove ~/.msgsg_token.
     Logout,
+    /// API keys for scripts: create, list, revoke. Use one through MSGSG_API_KEY.
+    Apikey {
+        #[command(subcommand)]
+        command: commands::ApiKeyCommand,
+    },
+    /// Accounts (admin role): list, disable, enable, role (super_admin).
+    User {
+        #[command(subcommand)]
+        command: commands::UserCommand,
+    },
 }
 
 /// A failure to report: the message and the exit code.
@@ -70,37 +85,74 @@ impl Failure {
 
 const UNAUTHORIZED: u8 = 3;
 
+/// What every command needs: the API, and whether to print JSON.
+pub struct Context {
+    pub client: api::Client,
+    pub json: bool,
+}
+
+impl Context {
+    /// The credential for API calls: `MSGSG_API_KEY` when set, else the saved session.
+    pub fn credential(&self) -> Result<String, Failure> {
+        if let Some(key) = std::env::var("MSGSG_API_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+        {
+            return Ok(key.trim().to_owned());
+        }
+        token_file::load().ok_or_else(|| {
+            Failure::new(
+                UNAUTHORIZED,
+                "unauthorized — run msgsg login (or set MSGSG_API_KEY)",
+            )
+        })
+    }
+
+    /// Prints `value` as JSON with `--json`, else `text`.
+    pub fn print(&self, value: &impl serde::Serialize, text: impl FnOnce()) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).expect("values serialize")
+            );
+        } else {
+            text();
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let client = api::Client::new(&cli.api_url);
+    let context = Context {
+        client: api::Client::new(&cli.api_url),
+        json: cli.json,
+    };
     match cli.command {
-        Some(command) => match run(&client, command) {
+        Some(command) => match run(&context, command) {
             Ok(()) => ExitCode::SUCCESS,
             Err(failure) => {
                 failure.report();
                 ExitCode::from(failure.code)
             }
         },
-        None => shell::run_shell(&client),
+        None => shell::run_shell(&context),
     }
 }
 
-fn run(client: &api::Client, command: Command) -> Result<(), Failure> {
+fn run(context: &Context, command: Command) -> Result<(), Failure> {
     match command {
         Command::Login {
             username,
             password_stdin,
-        } => login(client, username, password_stdin),
-        Command::Whoami => whoami(client),
-        Command::Logout => logout(client),
+        } => login(context, username, password_stdin),
+        Command::Whoami => whoami(context),
+        Command::Logout => logout(context),
+        Command::Apikey { command } => commands::api_key(context, command),
+        Command::User { command } => commands::user(context, command),
     }
 }
 
-fn login(
-    client: &api::Client,
-    username: Option<String>,
-    password_stdin: bool,
-) -> Result<(), Failure> {
+fn login(context: &Context, username: Option<String>, password_stdin: bool) -> Result<(), Failure> {
     let username = match username {
         Some(name) => name,
         None => prompt("Username: ")?,
@@ -124,20 +176,28 @@ fn login(
             password,
         }
     };
-    let response: LoginResponse = client
+    let response: LoginResponse = context
+        .client
         .post("/api/auth/login", None, &request)
         .map_err(|e| e.explain("login"))?;
     token_file::save(&response.token)
         .map_err(|e| Failure::new(1, format!("cannot save the token: {e}")))?;
-    println!("Authenticated as {}", response.user.username);
+    let shown = serde_json::json!({
+        "authenticated": true,
+        "username": response.user.username,
+        "expiresAt": response.expires_at,
+    });
+    context.print(&shown, || {
+        println!("Authenticated as {}", response.user.username)
+    });
     Ok(())
 }
 
-fn whoami(client: &api::Client) -> Result<(), Failure> {
-    let token = token_file::load()
-        .ok_or_else(|| Failure::new(UNAUTHORIZED, "unauthorized — run msgsg login"))?;
-    let user: UserInfo = client
-        .get("/api/auth/me", Some(&token))
+fn whoami(context: &Context) -> Result<(), Failure> {
+    let credential = context.credential()?;
+    let user: UserInfo = context
+        .client
+        .get("/api/auth/me", Some(&credential))
         .map_err(|e| e.explain("whoami"))?;
     let shown = serde_json::json!({
         "username": user.username,
@@ -149,17 +209,21 @@ fn whoami(client: &api::Client) -> Result<(), Failure> {
     Ok(())
 }
 
-fn logout(client: &api::Client) -> Result<(), Failure> {
+fn logout(context: &Context) -> Result<(), Failure> {
     if let Some(token) = token_file::load() {
         // An expired session is already over on the server: only the file remains.
-        match client.post::<_, Success>("/api/auth/logout", Some(&token), &serde_json::json!({})) {
+        let body = serde_json::json!({});
+        match context
+            .client
+            .post::<_, Success>("/api/auth/logout", Some(&token), &body)
+        {
             Ok(_) => {}
             Err(e) if e.code == Some(ErrorCode::Unauthorized) => {}
             Err(e) => return Err(e.explain("logout")),
         }
     }
     token_file::remove().map_err(|e| Failure::new(1, format!("cannot remove the token: {e}")))?;
-    println!("Session cleared.");
+    context.print(&Success { success: true }, || println!("Session cleared."));
     Ok(())
 }
 

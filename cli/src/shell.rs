@@ -1,12 +1,12 @@
 //! The interactive shell: `msgsg> ` with line editing and a history kept in
 //! `~/.msgsg_history`. Each line is a command as it would follow `msgsg` on the command line.
 
-use crate::{Cli, api::Client, run};
+use crate::{Cli, Context, run};
 use clap::{CommandFactory, Parser};
 use rustyline::{DefaultEditor, error::ReadlineError};
 use std::process::ExitCode;
 
-pub fn run_shell(client: &Client) -> ExitCode {
+pub fn run_shell(context: &Context) -> ExitCode {
     let Ok(mut editor) = DefaultEditor::new() else {
         eprintln!("error: this terminal does not support the interactive shell; pass a command");
         return ExitCode::from(2);
@@ -29,9 +29,14 @@ pub fn run_shell(client: &Client) -> ExitCode {
                         match Cli::try_parse_from(words) {
                             Ok(Cli {
                                 command: Some(command),
+                                json,
                                 ..
                             }) => {
-                                if let Err(failure) = run(client, command) {
+                                let context = Context {
+                                    client: context.client.clone(),
+                                    json: json || context.json,
+                                };
+                                if let Err(failure) = run(&context, command) {
                                     failure.report();
                                 }
                             }

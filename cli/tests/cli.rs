@@ -89,10 +89,27 @@ async fn account(console: &Console, name: &str) {
 
 /// Runs `msgsg` with its own HOME; `stdin` is typed in.
 async fn msgsg(console: &Console, home: &Path, args: &[&str], stdin: &str) -> Output {
+    msgsg_with(console, home, args, stdin, None).await
+}
+
+/// Runs `msgsg` with `MSGSG_API_KEY` set to `api_key` (when given).
+async fn msgsg_with(
+    console: &Console,
+    home: &Path,
+    args: &[&str],
+    stdin: &str,
+    api_key: Option<&str>,
+) -> Output {
     let (base, home, stdin) = (console.base.clone(), home.to_owned(), stdin.to_owned());
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let api_key = api_key.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_msgsg"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_msgsg"));
+        command.env_remove("MSGSG_API_KEY");
+        if let Some(key) = api_key {
+            command.env("MSGSG_API_KEY", key);
+        }
+        let mut child = command
             .args(&args)
             .env("HOME", &home)
             .env("MSGSG_API_URL", &base)
@@ -279,4 +296,269 @@ async fn interactive_shell_hides_the_password() {
     })
     .await
     .unwrap();
+}
+
+/// A fresh HOME signed in as `name`.
+async fn signed_in(console: &Console, name: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let out = msgsg(
+        console,
+        home.path(),
+        &["login", name, "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    home
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_lifecycle() {
+    let console = console().await;
+    account(&console, "erin").await;
+    let home = signed_in(&console, "erin").await;
+    let nowhere = tempfile::tempdir().unwrap();
+
+    let out = msgsg(
+        &console,
+        home.path(),
+        &[
+            "apikey",
+            "create",
+            "--name",
+            "Backup Script",
+            "--expires",
+            "90d",
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("Created API key \"Backup Script\""),
+        "{shown}"
+    );
+    assert!(shown.contains("not shown again"), "{shown}");
+    let key = shown
+        .lines()
+        .find(|l| l.starts_with("msgsg_"))
+        .expect("the key on a line of its own")
+        .to_owned();
+    assert_eq!(key.len(), "msgsg_".len() + 64);
+
+    let created = json(
+        &msgsg(
+            &console,
+            home.path(),
+            &[
+                "apikey",
+                "create",
+                "--name",
+                "Short",
+                "--expires",
+                "1d",
+                "--json",
+            ],
+            "",
+        )
+        .await,
+    );
+    let short_key = created["key"].as_str().unwrap().to_owned();
+    let lifetime = created["expiresAt"].as_i64().unwrap() - created["createdAt"].as_i64().unwrap();
+    assert_eq!(lifetime, 86_400);
+
+    // Lists show names and prefixes, never a key.
+    let out = msgsg(&console, home.path(), &["apikey", "list"], "").await;
+    let listed = text(&out.stdout);
+    assert!(
+        listed.contains("Backup Script") && listed.contains(&key[..14]),
+        "{listed}"
+    );
+    assert!(!listed.contains(&key) && !listed.contains(&short_key));
+    let keys = json(&msgsg(&console, home.path(), &["apikey", "list", "--json"], "").await);
+    assert_eq!(keys.as_array().unwrap().len(), 2);
+    assert!(keys[0].get("key").is_none());
+    let backup_id = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "Backup Script")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The key works without any token file, as its owner.
+    let me = json(&msgsg_with(&console, nowhere.path(), &["whoami"], "", Some(&key)).await);
+    assert_eq!(me["username"], "erin");
+    assert_eq!(me["role"], "user");
+
+    // A key cannot manage keys (credentials).
+    let out = msgsg_with(
+        &console,
+        nowhere.path(),
+        &["apikey", "create", "--name", "Sneaky"],
+        "",
+        Some(&key),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("permission denied"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Revoked: refused at once.
+    let out = msgsg(&console, home.path(), &["apikey", "revoke", &backup_id], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("Revoked API key {backup_id}.\n"));
+    let out = msgsg_with(&console, nowhere.path(), &["whoami"], "", Some(&key)).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("unauthorized"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = msgsg(&console, home.path(), &["apikey", "revoke", &backup_id], "").await;
+    assert_eq!(out.status.code(), Some(1));
+
+    // Expired: refused once its day is over.
+    let out = msgsg_with(&console, nowhere.path(), &["whoami"], "", Some(&short_key)).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    console.state.clock.advance(86_401);
+    let out = msgsg_with(&console, nowhere.path(), &["whoami"], "", Some(&short_key)).await;
+    assert_eq!(out.status.code(), Some(3));
+
+    // Usage errors are exit code 2.
+    let out = msgsg(
+        &console,
+        home.path(),
+        &["apikey", "create", "--name", "x", "--expires", "5y"],
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+async fn promote(console: &Console, who: &str, role: &str) {
+    let args = vec!["promote".to_owned(), who.to_owned(), role.to_owned()];
+    let done = server::operator::run(&args, &console.state.config)
+        .await
+        .expect("an operator command")
+        .expect("promoted");
+    assert!(done.contains(&format!("is now {role}")), "{done}");
+    // The running console trusts a checked session for up to a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_gate_the_admin_commands() {
+    let console = console().await;
+    for name in ["root", "adam", "uma"] {
+        account(&console, name).await;
+    }
+    promote(&console, "root", "super_admin").await;
+    let (root, adam, uma) = (
+        signed_in(&console, "root").await,
+        signed_in(&console, "adam").await,
+        signed_in(&console, "uma").await,
+    );
+
+    // A plain user is told which role is needed.
+    let out = msgsg(&console, uma.path(), &["user", "list"], "").await;
+    assert_eq!(out.status.code(), Some(3));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("permission denied") && said.contains("admin role"),
+        "{said}"
+    );
+
+    // Only a super_admin hands out roles.
+    let out = msgsg(
+        &console,
+        root.path(),
+        &["user", "role", "adam", "admin"],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "adam is now admin.\n");
+    let out = msgsg(&console, adam.path(), &["user", "role", "uma", "admin"], "").await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("super_admin role"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // An admin lists, disables and enables users, but not peers or superiors.
+    let users = json(&msgsg(&console, adam.path(), &["user", "list", "--json"], "").await);
+    let roles: Vec<(String, String)> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["username"].as_str().unwrap().into(),
+                u["role"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        roles.contains(&("root".into(), "super_admin".into())),
+        "{roles:?}"
+    );
+    assert!(
+        roles.contains(&("adam".into(), "admin".into())),
+        "{roles:?}"
+    );
+    assert!(roles.contains(&("uma".into(), "user".into())), "{roles:?}");
+    let out = msgsg(&console, adam.path(), &["user", "list"], "").await;
+    assert!(
+        text(&out.stdout).starts_with("USERNAME"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = msgsg(&console, adam.path(), &["user", "disable", "uma"], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Their session ended, and they cannot sign in again.
+    let out = msgsg(&console, uma.path(), &["whoami"], "").await;
+    assert_eq!(out.status.code(), Some(3));
+    let out = msgsg(
+        &console,
+        uma.path(),
+        &["login", "uma", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("disabled"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = msgsg(
+        &console,
+        adam.path(),
+        &["user", "enable", "uma@example.com"],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    signed_in(&console, "uma").await;
+
+    for target in ["root", "adam"] {
+        let out = msgsg(&console, adam.path(), &["user", "disable", target], "").await;
+        assert_eq!(out.status.code(), Some(3), "{target}");
+    }
+    let out = msgsg(&console, root.path(), &["user", "disable", "nobody"], "").await;
+    assert_eq!(out.status.code(), Some(1));
 }

@@ -30,6 +30,8 @@ pub enum ApiError {
     AlreadyVerified,
     GoogleNotConfigured,
     Forbidden(&'static str),
+    /// The message says what is missing, e.g. which role.
+    PermissionDenied(String),
     NotFound,
     MethodNotAllowed,
     /// Too many password hashes waiting: shed load instead of queueing without bound.
@@ -122,6 +124,13 @@ impl ApiError {
                 "Google sign-in is not configured on this server",
             ),
             Forbidden(message) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, message),
+            PermissionDenied(message) => {
+                return (
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::PermissionDenied,
+                    message.clone(),
+                );
+            }
             NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
             MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,

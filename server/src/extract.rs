@@ -2,11 +2,15 @@
 //! IP, and the signed-in user.
 
 use crate::{
-    auth::jwt::{Claims, Kind},
-    db::{sessions, users::User},
+    auth::{
+        jwt::{Claims, Kind},
+        random::token_hash,
+    },
+    db::{api_keys, sessions, users::User},
     error::ApiError,
     state::AppState,
 };
+use app::api::Role;
 use axum::{
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request, rejection::JsonRejection},
     http::{Method, StatusCode, header, request::Parts},
@@ -84,11 +88,43 @@ pub fn session_cookie_name(https: bool) -> &'static str {
     }
 }
 
-/// A signed-in user, from `Authorization: Bearer` or the session cookie, whose session is
-/// live on the server right now.
+/// A signed-in user, from `Authorization: Bearer` (a session JWT or an API key) or the
+/// session cookie, whose session or key is live on the server right now.
 pub struct AuthUser {
     pub user: User,
-    pub claims: Claims,
+    pub credential: Credential,
+}
+
+pub enum Credential {
+    Session(Claims),
+    /// Acts as its owner with the owner's role, but cannot change credentials (AK2).
+    ApiKey {
+        id: String,
+    },
+}
+
+impl AuthUser {
+    /// The session, for what only a signed-in person may do (not an API key).
+    pub fn session(&self) -> Result<&Claims, ApiError> {
+        match &self.credential {
+            Credential::Session(claims) => Ok(claims),
+            Credential::ApiKey { .. } => Err(ApiError::PermissionDenied(
+                "API keys cannot manage sessions or credentials; sign in instead".into(),
+            )),
+        }
+    }
+
+    /// Refuses unless the account holds `role` (or a higher one).
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.user.role() >= role {
+            Ok(())
+        } else {
+            Err(ApiError::PermissionDenied(format!(
+                "This needs the {role} role; your account has the {} role",
+                self.user.role()
+            )))
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -115,8 +151,14 @@ impl FromRequestParts<AppState> for AuthUser {
                 token
             }
         };
+        if token.starts_with(crate::routes::API_KEY_PREFIX) {
+            return authenticate_key(state, &token).await;
+        }
         let (user, claims) = authenticate(state, &token).await?;
-        Ok(AuthUser { user, claims })
+        Ok(AuthUser {
+            user,
+            credential: Credential::Session(claims),
+        })
     }
 }
 
@@ -143,6 +185,25 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<(User, Claims
         return Err(ApiError::AccountDisabled);
     }
     Ok((user, claims))
+}
+
+/// The owner of a live API key. Read from the database on every request, so a revoked or
+/// expired key stops at once.
+async fn authenticate_key(state: &AppState, key: &str) -> Result<AuthUser, ApiError> {
+    let now = state.clock.now();
+    let (user, id) = api_keys::live_user(&state.db.pool, &token_hash(key), now)
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "This API key is not valid: it was revoked, has expired or never existed",
+        ))?;
+    if user.disabled_at.is_some() {
+        return Err(ApiError::AccountDisabled);
+    }
+    api_keys::touch(&state.db.pool, &id, now).await?;
+    Ok(AuthUser {
+        user,
+        credential: Credential::ApiKey { id },
+    })
 }
 
 fn cookie(parts: &Parts, name: &str) -> Option<String> {

@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod mail;
+pub mod operator;
 mod pages;
 mod routes;
 mod security_headers;

@@ -1,5 +1,6 @@
-//! `server`: serves the console. Configuration is read from the environment (and `.env`);
-//! see the README for every variable.
+//! `server`: serves the console; `server promote <email-or-username> <role>` sets a role.
+//! Configuration is read from the environment (and `.env`); see the README for every
+//! variable.
 
 use leptos::config::LeptosOptions;
 use server::{Clock, Config};
@@ -15,6 +16,14 @@ async fn main() {
         .init();
 
     let config = Config::from_env().unwrap_or_else(|e| fail(&e.to_string()));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(outcome) = server::operator::run(&args, &config).await {
+        match outcome {
+            Ok(message) => println!("{message}"),
+            Err(message) => fail(&message),
+        }
+        return;
+    }
     let leptos = leptos_options(&config);
     let running = server::start(config, leptos, Clock::default())
         .await

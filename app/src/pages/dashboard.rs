@@ -1,6 +1,7 @@
 //! `/dashboard`: the signed-in user's account, rendered on the server. Signing out revokes
 //! the session on the server.
 
+use super::api_keys::ApiKeys;
 use crate::{
     api::{SignInMethod, Success, UserInfo},
     client,
@@ -62,6 +63,7 @@ fn Account(user: UserInfo) -> impl IntoView {
                 {move || if pending.get() { "Signing out…" } else { "Sign out" }}
             </button>
         </section>
+        <ApiKeys />
     }
 }
 

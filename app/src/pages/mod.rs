@@ -1,3 +1,4 @@
+pub mod api_keys;
 pub mod dashboard;
 pub mod forgot_password;
 pub mod home;

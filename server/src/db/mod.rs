@@ -1,6 +1,7 @@
 //! Storage: one pool for SQLite (default) or PostgreSQL, chosen by `DATABASE_URL` at run time.
 //! Queries use `$n` placeholders in ascending order, which both drivers accept.
 
+pub mod api_keys;
 pub mod identities;
 mod migrations;
 pub mod oauth_states;

@@ -13,6 +13,7 @@ pub struct User {
     pub disabled_at: Option<i64>,
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
+    pub created_at: i64,
     /// Whether a provider identity (Google) is linked to the account.
     pub google_linked: bool,
 }
@@ -31,6 +32,23 @@ impl User {
             email_verified: self.is_verified(),
             authenticated: true,
             sign_in_methods: self.sign_in_methods(),
+        }
+    }
+
+    /// The stored role; an unknown value counts as the least.
+    pub fn role(&self) -> app::api::Role {
+        self.role.parse().unwrap_or(app::api::Role::User)
+    }
+
+    pub fn admin_view(&self) -> app::api::AdminUser {
+        app::api::AdminUser {
+            id: self.id.clone(),
+            username: self.username.clone(),
+            email: self.email.clone(),
+            role: self.role(),
+            email_verified: self.is_verified(),
+            disabled: self.disabled_at.is_some(),
+            created_at: self.created_at,
         }
     }
 
@@ -57,6 +75,7 @@ impl User {
             disabled_at: row.try_get("disabled_at")?,
             failed_logins: row.try_get("failed_logins")?,
             locked_until: row.try_get("locked_until")?,
+            created_at: row.try_get("created_at")?,
             google_linked: row.try_get::<i64, _>("identity_count")? > 0,
         })
     }
@@ -68,7 +87,7 @@ macro_rules! user_columns {
     () => {
         concat!(
             "u.id, u.email, u.username, u.password_hash, u.role, u.email_verified_at, ",
-            "u.disabled_at, u.failed_logins, u.locked_until, ",
+            "u.disabled_at, u.failed_logins, u.locked_until, u.created_at, ",
             "(SELECT COUNT(*) FROM identities i WHERE i.user_id = u.id) AS identity_count"
         )
     };
@@ -112,6 +131,45 @@ pub async fn by_id<'c>(
         .fetch_optional(ex)
         .await?;
     row.as_ref().map(User::from_row).transpose()
+}
+
+/// Every account, oldest first.
+pub async fn all<'c>(ex: impl Executor<'c, Database = Any>) -> Result<Vec<User>, sqlx::Error> {
+    let rows = sqlx::query(select_users!("ORDER BY u.created_at, u.id"))
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(User::from_row).collect()
+}
+
+/// Disables the account (`Some(time)`) or enables it again (`None`).
+pub async fn set_disabled<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    disabled_at: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET disabled_at = $1, updated_at = $2 WHERE id = $3")
+        .bind(disabled_at)
+        .bind(now)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_role<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    role: app::api::Role,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(now)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
 }
 
 pub async fn username_taken<'c>(

@@ -1,5 +1,7 @@
 //! The HTTP API: one module per endpoint family, one router.
 
+mod admin;
+mod api_keys;
 mod dev_mailbox;
 pub mod google;
 mod links;
@@ -16,9 +18,11 @@ use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, State},
     http::{HeaderValue, header},
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use api_keys::KEY_PREFIX as API_KEY_PREFIX;
 
 /// Request bodies above this are refused before they are read in full.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -49,8 +53,21 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
+    let private = Router::new()
+        .route("/api/keys", get(api_keys::list).post(api_keys::create))
+        .route("/api/keys/{id}", delete(api_keys::revoke))
+        .route("/api/admin/users", get(admin::list))
+        .route("/api/admin/users/{name}/disable", post(admin::disable))
+        .route("/api/admin/users/{name}/enable", post(admin::enable))
+        .route("/api/admin/users/{name}/role", post(admin::set_role))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     let mut router = Router::new()
         .nest("/api/auth", auth)
+        .merge(private)
         .route("/api/{*rest}", get(not_found).post(not_found))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));

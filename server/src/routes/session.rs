@@ -69,8 +69,9 @@ pub async fn me(auth: AuthUser) -> Json<Data<UserInfo>> {
 
 /// Ends the session on the server: its JWT stops working at once, wherever it was copied.
 pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    sessions::revoke(&state.db.pool, &auth.claims.sid, state.clock.now()).await?;
-    state.sessions.forget_session(&auth.claims.sid);
+    let sid = &auth.session()?.sid;
+    sessions::revoke(&state.db.pool, sid, state.clock.now()).await?;
+    state.sessions.forget_session(sid);
     tracing::info!(user = %auth.user.id, "signed out");
     let body = Json(Data {
         data: Success { success: true },

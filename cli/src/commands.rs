@@ -1,0 +1,249 @@
+//! `msgsg apikey …` and `msgsg user …`.
+
+use crate::{Context, Failure, output};
+use app::{
+    api::{AdminUser, ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Role, RoleRequest, Success},
+    format::{date, optional_date},
+};
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key; it is shown once.
+    Create {
+        /// What the key is for, e.g. "Backup Script".
+        #[arg(long)]
+        name: String,
+        /// Lifetime: days, weeks or years, e.g. 30d, 12w, 1y (at most 1y).
+        #[arg(long, default_value = "90d", value_parser = parse_lifetime)]
+        expires: u32,
+    },
+    /// List your keys (never the keys themselves).
+    List,
+    /// Revoke a key at once.
+    Revoke {
+        /// The key's id, from `msgsg apikey list`.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// List accounts (admin).
+    List,
+    /// Disable an account and end its sessions and keys' use (admin).
+    Disable {
+        /// Username or email.
+        name: String,
+    },
+    /// Enable a disabled account (admin).
+    Enable {
+        /// Username or email.
+        name: String,
+    },
+    /// Give an account a role: user, admin or super_admin (super_admin).
+    Role {
+        /// Username or email.
+        name: String,
+        role: Role,
+    },
+}
+
+/// `90d`, `12w`, `1y` → days.
+fn parse_lifetime(text: &str) -> Result<u32, String> {
+    let text = text.trim();
+    let split = text.len().saturating_sub(1);
+    let (number, unit) = text.split_at(split);
+    let number: u32 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a lifetime like 30d, 12w or 1y"))?;
+    let days = match unit {
+        "d" => number,
+        "w" => number.saturating_mul(7),
+        "y" => number.saturating_mul(365),
+        _ => return Err(format!("{text:?} is not a lifetime like 30d, 12w or 1y")),
+    };
+    if days == 0 || days > 365 {
+        return Err("a key lives from 1 day to 1 year".into());
+    }
+    Ok(days)
+}
+
+pub fn api_key(context: &Context, command: ApiKeyCommand) -> Result<(), Failure> {
+    let credential = context.credential()?;
+    let client = &context.client;
+    match command {
+        ApiKeyCommand::Create { name, expires } => {
+            let request = CreateApiKeyRequest {
+                name,
+                expires_in_days: expires,
+            };
+            let created: CreatedApiKey = client
+                .post("/api/keys", Some(&credential), &request)
+                .map_err(|e| e.explain("apikey create"))?;
+            context.print(&created, || {
+                println!(
+                    "Created API key \"{}\" (id {}), expires {}.",
+                    created.name,
+                    created.id,
+                    date(created.expires_at)
+                );
+                println!("{}", created.key);
+                println!("Store it now: it is not shown again. Use it with MSGSG_API_KEY.");
+            });
+        }
+        ApiKeyCommand::List => {
+            let keys: Vec<ApiKeyInfo> = client
+                .get("/api/keys", Some(&credential))
+                .map_err(|e| e.explain("apikey list"))?;
+            context.print(&keys, || {
+                let rows: Vec<Vec<String>> = keys
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            k.id.clone(),
+                            k.name.clone(),
+                            format!("{}…", k.prefix),
+                            date(k.created_at),
+                            date(k.expires_at),
+                            optional_date(k.last_used_at, "never"),
+                        ]
+                    })
+                    .collect();
+                if rows.is_empty() {
+                    println!("No API keys. Create one with: msgsg apikey create --name NAME");
+                } else {
+                    output::table(
+                        &["ID", "NAME", "KEY", "CREATED", "EXPIRES", "LAST USED"],
+                        &rows,
+                    );
+                }
+            });
+        }
+        ApiKeyCommand::Revoke { id } => {
+            let done: Success = client
+                .delete(
+                    &format!("/api/keys/{}", path_segment(&id)),
+                    Some(&credential),
+                )
+                .map_err(|e| e.explain("apikey revoke"))?;
+            context.print(&done, || println!("Revoked API key {id}."));
+        }
+    }
+    Ok(())
+}
+
+pub fn user(context: &Context, command: UserCommand) -> Result<(), Failure> {
+    let credential = context.credential()?;
+    let client = &context.client;
+    let (user, done): (AdminUser, String) = match command {
+        UserCommand::List => {
+            let users: Vec<AdminUser> = client
+                .get("/api/admin/users", Some(&credential))
+                .map_err(|e| e.explain("user list"))?;
+            context.print(&users, || {
+                let rows: Vec<Vec<String>> = users
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            u.username.clone(),
+                            u.email.clone(),
+                            u.role.to_string(),
+                            status(u).into(),
+                            date(u.created_at),
+                        ]
+                    })
+                    .collect();
+                output::table(&["USERNAME", "EMAIL", "ROLE", "STATUS", "CREATED"], &rows);
+            });
+            return Ok(());
+        }
+        UserCommand::Disable { name } => {
+            let user = admin_post(
+                context,
+                &credential,
+                &name,
+                "disable",
+                &serde_json::json!({}),
+            )?;
+            let text = format!(
+                "Disabled {}: their sessions and API keys stop working.",
+                user.username
+            );
+            (user, text)
+        }
+        UserCommand::Enable { name } => {
+            let user = admin_post(
+                context,
+                &credential,
+                &name,
+                "enable",
+                &serde_json::json!({}),
+            )?;
+            let text = format!("Enabled {}.", user.username);
+            (user, text)
+        }
+        UserCommand::Role { name, role } => {
+            let user = admin_post(context, &credential, &name, "role", &RoleRequest { role })?;
+            let text = format!("{} is now {}.", user.username, user.role);
+            (user, text)
+        }
+    };
+    context.print(&user, || println!("{done}"));
+    Ok(())
+}
+
+fn admin_post(
+    context: &Context,
+    credential: &str,
+    name: &str,
+    action: &str,
+    body: &impl serde::Serialize,
+) -> Result<AdminUser, Failure> {
+    context
+        .client
+        .post(
+            &format!("/api/admin/users/{}/{action}", path_segment(name)),
+            Some(credential),
+            body,
+        )
+        .map_err(|e| e.explain(&format!("user {action}")))
+}
+
+fn status(user: &AdminUser) -> &'static str {
+    if user.disabled {
+        "disabled"
+    } else if !user.email_verified {
+        "unverified"
+    } else {
+        "active"
+    }
+}
+
+/// A name or id as one URL path segment.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes() {
+        assert_eq!(parse_lifetime("90d"), Ok(90));
+        assert_eq!(parse_lifetime("2w"), Ok(14));
+        assert_eq!(parse_lifetime("1y"), Ok(365));
+        assert!(parse_lifetime("0d").is_err());
+        assert!(parse_lifetime("2y").is_err());
+        assert!(parse_lifetime("soon").is_err());
+        assert!(parse_lifetime("").is_err());
+    }
+}

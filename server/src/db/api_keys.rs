@@ -1,0 +1,138 @@
+//! API keys: only the SHA-256 of a key is stored, with a short prefix to recognise it by.
+
+use super::users::User;
+use app::api::ApiKeyInfo;
+use sqlx::{Any, Executor, Row, any::AnyRow};
+
+fn from_row(row: &AnyRow) -> Result<ApiKeyInfo, sqlx::Error> {
+    Ok(ApiKeyInfo {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        prefix: row.try_get("prefix")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+    })
+}
+
+pub struct NewApiKey<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub key_hash: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+pub async fn insert<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    key: &NewApiKey<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(key.id)
+    .bind(key.user_id)
+    .bind(key.name)
+    .bind(key.prefix)
+    .bind(key.key_hash)
+    .bind(key.now)
+    .bind(key.expires_at)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The account's keys that still work, newest first.
+pub async fn live_of<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: &str,
+    now: i64,
+) -> Result<Vec<ApiKeyInfo>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, name, prefix, created_at, expires_at, last_used_at FROM api_keys \
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+         ORDER BY created_at DESC, id",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(ex)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn count_live<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM api_keys \
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(ex)
+    .await?;
+    row.try_get(0)
+}
+
+/// Revokes one of the account's keys; false when it has no such live key.
+pub async fn revoke<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 \
+         WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(user_id)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The owner of a live key (not revoked, not expired) and the key's id.
+pub async fn live_user<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    key_hash: &str,
+    now: i64,
+) -> Result<Option<(User, String)>, sqlx::Error> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        crate::user_columns!(),
+        ", k.id AS key_id FROM api_keys k JOIN users u ON u.id = k.user_id \
+         WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND k.expires_at > $2"
+    ))
+    .bind(key_hash)
+    .bind(now)
+    .fetch_optional(ex)
+    .await?;
+    row.map(|row| Ok((User::from_row(&row)?, row.try_get("key_id")?)))
+        .transpose()
+}
+
+/// Records use, at most once a minute per key (a write per request would cost more than
+/// the request).
+pub async fn touch<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE api_keys SET last_used_at = $1 \
+         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(now - 60)
+    .execute(ex)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! `/api/keys`: API keys for scripts (AK1, AK2). A key is `msgsg_` and 256 random bits in
+//! hex, shown once; only its SHA-256 is kept. Managing keys needs a signed-in session: a key
+//! cannot make, list or revoke keys, so a leaked key cannot outlive its revocation.
+
+use crate::{
+    auth::random::{hex_token, token_hash},
+    db::{api_keys, new_id},
+    error::{ApiError, ApiResult},
+    extract::{ApiJson, AuthUser},
+    state::AppState,
+};
+use app::api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Data, Success};
+use axum::{
+    Json,
+    extract::{Path, State},
+};
+
+/// What every key starts with: recognisable in logs, config files and secret scanners.
+pub const KEY_PREFIX: &str = "msgsg_";
+/// Characters of a key shown in lists (the prefix and 8 hex digits).
+const SHOWN_CHARS: usize = KEY_PREFIX.len() + 8;
+const MAX_DAYS: u32 = 365;
+const MAX_NAME_CHARS: usize = 64;
+const MAX_KEYS_PER_ACCOUNT: i64 = 50;
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> ApiResult<Json<Data<Vec<ApiKeyInfo>>>> {
+    auth.session()?;
+    let keys = api_keys::live_of(&state.db.pool, &auth.user.id, state.clock.now()).await?;
+    Ok(Json(Data { data: keys }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(req): ApiJson<CreateApiKeyRequest>,
+) -> ApiResult<Json<Data<CreatedApiKey>>> {
+    auth.session()?;
+    let name = req.name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(ApiError::validation(
+            "name",
+            format!("Give the key a name of 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if !(1..=MAX_DAYS).contains(&req.expires_in_days) {
+        return Err(ApiError::validation(
+            "expiresInDays",
+            format!("A key lives from 1 to {MAX_DAYS} days"),
+        ));
+    }
+    let now = state.clock.now();
+    if api_keys::count_live(&state.db.pool, &auth.user.id, now).await? >= MAX_KEYS_PER_ACCOUNT {
+        return Err(ApiError::validation(
+            "name",
+            format!("An account has at most {MAX_KEYS_PER_ACCOUNT} keys; revoke one first"),
+        ));
+    }
+    let key = format!("{KEY_PREFIX}{}", hex_token(32));
+    let id = new_id();
+    let prefix = key[..SHOWN_CHARS].to_owned();
+    let expires_at = now + i64::from(req.expires_in_days) * 86_400;
+    api_keys::insert(
+        &state.db.pool,
+        &api_keys::NewApiKey {
+            id: &id,
+            user_id: &auth.user.id,
+            name,
+            prefix: &prefix,
+            key_hash: &token_hash(&key),
+            now,
+            expires_at,
+        },
+    )
+    .await?;
+    tracing::info!(user = %auth.user.id, key = %id, "API key created");
+    Ok(Json(Data {
+        data: CreatedApiKey {
+            key,
+            id,
+            name: name.to_owned(),
+            prefix,
+            created_at: now,
+            expires_at,
+        },
+    }))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Data<Success>>> {
+    auth.session()?;
+    if !api_keys::revoke(&state.db.pool, &auth.user.id, &id, state.clock.now()).await? {
+        return Err(ApiError::NotFound);
+    }
+    tracing::info!(user = %auth.user.id, key = %id, "API key revoked");
+    Ok(Json(Data {
+        data: Success { success: true },
+    }))
+}
