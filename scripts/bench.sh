@@ -45,6 +45,9 @@ curl -fs "$BASE/api/auth/verify-email" -H 'content-type: application/json' -d "{
 JWT=$(curl -fs "$BASE/api/auth/login" -H 'content-type: application/json' \
   -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/')
 
+APIKEY=$(curl -fs "$BASE/api/keys" -H 'content-type: application/json' -H "Authorization: Bearer $JWT" \
+  -d '{"name":"bench","expiresInDays":1}' | sed 's/.*"key":"\([^"]*\)".*/\1/')
+
 cat >"$WORK/login.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -61,6 +64,7 @@ p99_ms() {
 
 HEALTH=$(wrk -t2 -c64 -d"${DURATION}s" "$BASE/healthz" | rps)
 ME=$(wrk -t2 -c64 -d"${DURATION}s" -H "Authorization: Bearer $JWT" "$BASE/api/auth/me" | rps)
+ME_KEY=$(wrk -t2 -c64 -d"${DURATION}s" -H "Authorization: Bearer $APIKEY" "$BASE/api/auth/me" | rps)
 LOGINS=$(wrk -t2 -c16 -d"${DURATION}s" -s "$WORK/login.lua" "$BASE/api/auth/login" | rps)
 
 # 500 connections hammer login while /me is measured beside them.
@@ -83,7 +87,7 @@ WASM=target/site/pkg/console.wasm
 WASM_RAW=$(stat -c %s "$WASM")
 WASM_GZ=$(gzip -9 -c "$WASM" | wc -c)
 
-awk -v cores="$CORES" -v logins="$LOGINS" -v me="$ME" -v health="$HEALTH" -v idle="$IDLE_RSS" \
+awk -v cores="$CORES" -v logins="$LOGINS" -v me="$ME" -v mekey="$ME_KEY" -v health="$HEALTH" -v idle="$IDLE_RSS" \
     -v peak="$PEAK" -v p99="$ME_P99" -v flood="$FLOOD_OK" -v shed="${FLOOD_NON2XX:-0}" \
     -v interactive="$INTERACTIVE" -v wraw="$WASM_RAW" -v wgz="$WASM_GZ" 'BEGIN {
   printf "%-46s %14s %12s\n", "measure", "value", "target"
@@ -91,6 +95,7 @@ awk -v cores="$CORES" -v logins="$LOGINS" -v me="$ME" -v health="$HEALTH" -v idl
   printf "%-46s %14.0f %12s\n", "GET /healthz requests / s", health, ""
   printf "%-46s %14.0f %12s\n", "GET /api/auth/me requests / s", me, ""
   printf "%-46s %14.2f %12s\n", "/me throughput as a ratio of /healthz", me / health, ">= 0.6"
+  printf "%-46s %14.0f %12s\n", "GET /api/auth/me with an API key, requests / s", mekey, ""
   printf "%-46s %12.1f MB %12s\n", "idle RSS", idle / 1024, "< 30 MB"
   printf "%-46s %12.1f MB %12s\n", "peak RSS under a 500-connection login flood", peak / 1024, "< 256 MB"
   printf "%-46s %11.1f ms %12s\n", "/api/auth/me p99 during that flood", p99, "< 50 ms"

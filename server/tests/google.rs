@@ -205,6 +205,14 @@ async fn google_links_an_existing_verified_account(backend: Backend) {
     let me = browser.me(&app).await;
     assert_eq!(me["email"], address);
     assert_eq!(me["signInMethods"], json!(["password", "google"]));
+    // The owner is told a new way into the account was added.
+    let mails = app.mails(&address, 2).await;
+    assert_eq!(mails[1].subject, "Google sign-in was added to your account");
+    assert!(
+        mails[1]
+            .text
+            .contains(&format!("{PUBLIC_URL}/forgot-password"))
+    );
     // The password still works too.
     let reply = app.login(&address, PASSWORD).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);

@@ -135,6 +135,22 @@ pub fn password_changed(forgot_link: &str) -> Mail {
     )
 }
 
+pub fn google_linked(forgot_link: &str) -> Mail {
+    let help = format!(
+        "If this was not you, reset your password at {forgot_link} and tell your administrator."
+    );
+    render(
+        "google_linked",
+        "Google sign-in was added to your account",
+        &[
+            "Someone signed in to your account with Google for the first time: from now on, that Google account can sign in too.",
+            &help,
+        ],
+        None,
+        "This notice is sent whenever a new way to sign in is added.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ use crate::{
     },
     error::{ApiError, ApiResult},
     extract::{ClientIp, cookie_value},
+    mail::templates,
     state::AppState,
     validate,
 };
@@ -289,7 +290,16 @@ async fn account_for(state: &AppState, identity: &VerifiedIdentity) -> Result<Us
                 tracing::warn!(user = %user.id, "unverified account claimed through Google; its password was removed");
             }
             link(&mut tx, identity, &user.id, &email, now).await?;
+            if user.is_verified() {
+                // The owner hears of every new way into their account.
+                let notice = templates::google_linked(&state.config.link("/forgot-password"));
+                state
+                    .mailer
+                    .queue(&mut *tx, &email, &notice, now, None)
+                    .await?;
+            }
             tx.commit().await?;
+            state.mailer.wake();
             state.sessions.forget_user(&user.id);
             tracing::info!(user = %user.id, "Google identity linked");
             user.id
