@@ -1,10 +1,11 @@
-//! The console: Leptos pages rendered on the server and hydrated in the browser,
-//! plus the API wire types the server shares.
+//! The console: Leptos pages rendered on the server and hydrated in the browser.
 
-pub mod api;
+/// The API's wire types, shared with the server and the CLI.
+pub use console_api as api;
+pub use console_api::format;
+
 mod client;
 mod components;
-pub mod format;
 mod layout;
 mod pages;
 pub mod session;

@@ -1,7 +1,7 @@
 //! The console's HTTP API as the CLI uses it, with errors turned into what to do next.
 
 use crate::{Failure, UNAUTHORIZED};
-use app::api::{Data, ErrorCode, ErrorEnvelope};
+use console_api::{Data, ErrorCode, ErrorEnvelope};
 use serde::{Serialize, de::DeserializeOwned};
 use std::time::Duration;
 

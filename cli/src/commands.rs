@@ -1,11 +1,11 @@
 //! `msgsg apikey …` and `msgsg user …`.
 
 use crate::{Context, Failure, output};
-use app::{
-    api::{AdminUser, ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Role, RoleRequest, Success},
+use clap::Subcommand;
+use console_api::{
+    AdminUser, ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Role, RoleRequest, Success,
     format::{date, optional_date},
 };
-use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum ApiKeyCommand {

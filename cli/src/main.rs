@@ -9,8 +9,8 @@ mod output;
 mod shell;
 mod token_file;
 
-use app::api::{ErrorCode, LoginRequest, LoginResponse, Success, UserInfo};
 use clap::{Parser, Subcommand};
+use console_api::{ErrorCode, LoginRequest, LoginResponse, Success, UserInfo};
 use std::{
     io::{self, BufRead, Write},
     process::ExitCode,

@@ -1,4 +1,6 @@
-//! Wire types of `/api/auth/*`, shared by the server and the browser.
+//! Wire types of the console's API (`/api/auth/*`, `/api/keys`, `/api/admin/*`), shared by
+//! the server, the pages in the browser and the `msgsg` CLI — which needs nothing else of the
+//! console, so this crate depends on serde only.
 //!
 //! Every success is `{"data": …}` and every failure
 //! `{"error": {"code": "UPPER_SNAKE", "message": "…", "fields"?: {…}}}`.
@@ -6,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+pub mod format;
 
 /// `{"data": …}`
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
