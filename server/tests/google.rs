@@ -478,3 +478,24 @@ async fn unreachable_provider_leaves_the_console_serving() {
     assert_eq!(browser.start(&app).await, format!("{PUBLIC_URL}{FAILED}"));
     assert!(browser.cookies.is_empty());
 }
+
+/// Too many attempts from one address: the browser lands on the sign-in page with a
+/// message, not on a JSON error.
+#[tokio::test]
+async fn rate_limited_attempts_land_on_the_sign_in_page() {
+    let provider = OidcProvider::start();
+    let app = spawn!(
+        Options::new(Backend::Sqlite)
+            .dev_mailbox()
+            .google(&provider)
+            .set("RATE_LIMIT_PER_MINUTE", 2)
+    );
+    let mut browser = Browser::default();
+    for _ in 0..2 {
+        assert!(browser.start(&app).await.starts_with(&provider.issuer));
+    }
+    assert_eq!(
+        browser.start(&app).await,
+        format!("{PUBLIC_URL}/login?error=rate_limited")
+    );
+}

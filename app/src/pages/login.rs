@@ -25,6 +25,11 @@ pub fn LoginPage() -> impl IntoView {
                 ))
             } else if error.as_deref() == Some("account_disabled") {
                 Some(("error", "This account is disabled."))
+            } else if error.as_deref() == Some("rate_limited") {
+                Some((
+                    "error",
+                    "Too many sign-in attempts. Wait a minute, then try again.",
+                ))
             } else if q.get("reset").is_some() {
                 Some((
                     "success",

@@ -56,6 +56,7 @@ struct Refused {
 enum Outcome {
     Failed,
     Disabled,
+    RateLimited,
 }
 
 impl Outcome {
@@ -63,6 +64,7 @@ impl Outcome {
         match self {
             Outcome::Failed => "oauth_failed",
             Outcome::Disabled => "account_disabled",
+            Outcome::RateLimited => "rate_limited",
         }
     }
 }
@@ -131,7 +133,13 @@ fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
 /// `GET /api/auth/google`
 pub async fn start(State(state): State<AppState>, ClientIp(ip): ClientIp) -> ApiResult<Response> {
     let provider = provider(&state)?;
-    state.limits.check_ip(Action::Login, ip)?;
+    // A browser navigated here: it gets a page that explains, not a JSON error.
+    if state.limits.check_ip(Action::Login, ip).is_err() {
+        return Ok(see_other(
+            &failure_target(&state, Outcome::RateLimited),
+            &[],
+        ));
+    }
     let (url, attempt) = match provider.begin().await {
         Ok(started) => started,
         Err(e) => {
