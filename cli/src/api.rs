@@ -5,6 +5,9 @@ use console_api::{Data, ErrorCode, ErrorEnvelope};
 use serde::{Serialize, de::DeserializeOwned};
 use std::time::Duration;
 
+/// The console's device cookie; over https its name has the `__Secure-` prefix.
+const DEVICE_COOKIE: &str = "msgsg_device";
+
 #[derive(Clone)]
 pub struct Client {
     base: String,
@@ -54,6 +57,36 @@ impl Client {
     ) -> Result<T, CallError> {
         let request = self.authorize(self.agent.delete(&format!("{}{path}", self.base)), token);
         self.read(request.call())
+    }
+
+    /// Signs in, presenting the device cookie this machine got at its last sign-in; returns
+    /// the session and the device cookie to keep for next time.
+    pub fn login(
+        &self,
+        request: &console_api::LoginRequest,
+        device: Option<&str>,
+    ) -> Result<(console_api::LoginResponse, Option<String>), CallError> {
+        let mut call = self.agent.post(&format!("{}/api/auth/login", self.base));
+        if let Some(device) = device {
+            call = call.set(
+                "Cookie",
+                &format!("{DEVICE_COOKIE}={device}; __Secure-{DEVICE_COOKIE}={device}"),
+            );
+        }
+        match call.send_json(request) {
+            Ok(response) => {
+                let device = response
+                    .all("set-cookie")
+                    .into_iter()
+                    .map(|c| c.strip_prefix("__Secure-").unwrap_or(c))
+                    .filter_map(|c| c.strip_prefix(DEVICE_COOKIE)?.strip_prefix('='))
+                    .filter_map(|c| c.split(';').next())
+                    .find(|v| !v.is_empty())
+                    .map(str::to_owned);
+                Ok((self.read(Ok(response))?, device))
+            }
+            Err(e) => self.read(Err(e)),
+        }
     }
 
     fn authorize(&self, request: ureq::Request, token: Option<&str>) -> ureq::Request {

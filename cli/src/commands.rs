@@ -74,12 +74,21 @@ pub fn api_key(context: &Context, command: ApiKeyCommand) -> Result<(), Failure>
     let client = &context.client;
     match command {
         ApiKeyCommand::Create { name, expires } => {
-            let request = CreateApiKeyRequest {
+            let mut request = CreateApiKeyRequest {
                 name,
                 expires_in_days: expires,
+                password: None,
             };
-            let created: CreatedApiKey = client
-                .post("/api/keys", Some(&credential), &request)
+            let created: CreatedApiKey =
+                match client.post("/api/keys", Some(&credential), &request) {
+                    // The session is not a recent sign-in: confirm with the password, once.
+                    Err(e) if e.code == Some(console_api::ErrorCode::ReauthRequired) => {
+                        request.password =
+                            Some(context.password("Password (to confirm it is you): ")?);
+                        client.post("/api/keys", Some(&credential), &request)
+                    }
+                    other => other,
+                }
                 .map_err(|e| e.explain("apikey create"))?;
             context.print(&created, || {
                 println!(

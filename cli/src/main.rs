@@ -10,7 +10,7 @@ mod shell;
 mod token_file;
 
 use clap::{Parser, Subcommand};
-use console_api::{ErrorCode, LoginRequest, LoginResponse, Success, UserInfo};
+use console_api::{ErrorCode, LoginRequest, Success, UserInfo};
 use std::{
     io::{self, BufRead, Write},
     process::ExitCode,
@@ -92,6 +92,12 @@ pub struct Context {
 }
 
 impl Context {
+    /// Asks for the password without echo (on the terminal, not standard input).
+    pub fn password(&self, label: &str) -> Result<String, Failure> {
+        rpassword::prompt_password(label)
+            .map_err(|e| Failure::new(1, format!("cannot read the password: {e}")))
+    }
+
     /// The credential for API calls: `MSGSG_API_KEY` when set, else the saved session.
     pub fn credential(&self) -> Result<String, Failure> {
         if let Some(key) = std::env::var("MSGSG_API_KEY")
@@ -176,12 +182,16 @@ fn login(context: &Context, username: Option<String>, password_stdin: bool) -> R
             password,
         }
     };
-    let response: LoginResponse = context
+    let (response, device) = context
         .client
-        .post("/api/auth/login", None, &request)
+        .login(&request, token_file::load_device().as_deref())
         .map_err(|e| e.explain("login"))?;
     token_file::save(&response.token)
         .map_err(|e| Failure::new(1, format!("cannot save the token: {e}")))?;
+    if let Some(device) = device {
+        // Best effort: without it this machine is simply a stranger at the next lockout.
+        let _ = token_file::save_device(&device);
+    }
     let shown = serde_json::json!({
         "authenticated": true,
         "username": response.user.username,

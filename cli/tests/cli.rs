@@ -236,6 +236,52 @@ async fn login_prompts_for_the_username_and_explains_failures() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_that_signed_in_before_is_not_locked_out_by_strangers() {
+    let console = console().await;
+    account(&console, "carol").await;
+    let home = tempfile::tempdir().unwrap();
+    let login = |home: std::path::PathBuf| {
+        let console = &console;
+        async move {
+            msgsg(
+                console,
+                &home,
+                &["login", "carol", "--password-stdin"],
+                &format!("{PASSWORD}\n"),
+            )
+            .await
+        }
+    };
+    assert_eq!(login(home.path().to_owned()).await.status.code(), Some(0));
+    let device = home.path().join(".msgsg_device");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&device).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // A stranger floods the account with wrong passwords until it locks.
+    let url = format!("{}/api/auth/login", console.base);
+    tokio::task::spawn_blocking(move || {
+        for _ in 0..3 {
+            let _ = ureq::post(&url).send_json(
+                serde_json::json!({"username": "carol", "password": "a stranger's guess here"}),
+            );
+        }
+    })
+    .await
+    .unwrap();
+    let stranger = tempfile::tempdir().unwrap();
+    let out = login(stranger.path().to_owned()).await;
+    assert!(
+        text(&out.stderr).contains("locked"),
+        "{}",
+        text(&out.stderr)
+    );
+    // This machine signed in before: it still can.
+    let out = login(home.path().to_owned()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_server_names_the_url() {
     let console = console().await;
     let home = tempfile::tempdir().unwrap();

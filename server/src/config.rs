@@ -16,9 +16,12 @@ pub struct Config {
     pub public_url: Url,
     /// `LEPTOS_SITE_ADDR`: the address to listen on.
     pub site_addr: SocketAddr,
-    /// `SMTP_URL`: `smtp://[user:pass@]host:port[?tls=required]` or `smtps://…`; unset means the
-    /// dev mailbox at `/dev/mailbox`.
+    /// `SMTP_URL`: `smtp://[user:pass@]host:port[?tls=required]` or `smtps://…`. Unset, mail
+    /// goes to the dev mailbox at `/dev/mailbox`, which only a plainly local console (or
+    /// `DEV_MAILBOX=1`) may have: it shows every reset link to whoever opens it.
     pub smtp_url: Option<String>,
+    /// Whether mail goes to the dev mailbox (no `SMTP_URL`, and allowed).
+    pub dev_mailbox: bool,
     /// `MAIL_FROM`
     pub mail_from: String,
     /// `JWT_SECRET`: at least 32 bytes; unset means generated once and kept in `DATA_DIR`.
@@ -37,14 +40,19 @@ pub struct Config {
     /// `LOCKOUT_THRESHOLD` failed logins lock an account for `LOCKOUT_SECONDS`.
     pub lockout_threshold: u32,
     pub lockout_duration: Duration,
-    /// `TRUST_FORWARDED_FOR`: take the client IP from `X-Forwarded-For` (behind a proxy only).
-    pub trust_forwarded_for: bool,
+    /// `TRUSTED_PROXIES`: CIDRs of the proxies in front of the console; the client is the
+    /// right-most `X-Forwarded-For` entry not in them. Empty: the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `RECENT_SIGN_IN_SECONDS`: how young a session must be for sensitive actions (making an
+    /// API key) without entering the password again.
+    pub recent_sign_in: Duration,
     /// `PASSWORD_HASH_CONCURRENCY` hashes run at once; `PASSWORD_HASH_QUEUE` more may wait.
     pub hash_concurrency: usize,
     pub hash_queue: usize,
     /// `MAIL_RETRY_BASE_SECONDS`: first delay before retrying a failed delivery (doubles each time).
     pub mail_retry_base: Duration,
-    /// `SESSION_CACHE_MS`: how long a checked session is trusted without reading the database.
+    /// `SESSION_CACHE_MS`: how long a checked session is trusted without reading the database
+    /// (at most `MAX_SESSION_CACHE_MS`).
     pub session_cache: Duration,
     /// `GOOGLE_CLIENT_ID`, `GOOGLE_CLIENT_SECRET`, `GOOGLE_ISSUER_URL`: Google sign-in, off
     /// without a client id.
@@ -141,7 +149,28 @@ impl Config {
             )));
         }
 
+        let dev_mailbox = smtp_url.is_none();
+        if dev_mailbox && !plainly_local(&public_url, site_addr) {
+            let explicit = number::<u8>(&get, "DEV_MAILBOX", "0")? == 1;
+            if !explicit {
+                return Err(ConfigError(
+                    "SMTP_URL must be set when the console is not plainly local (PUBLIC_URL not \
+                     http on a loopback host, or LEPTOS_SITE_ADDR not loopback): without it \
+                     the dev mailbox would show every reset link to anyone; set DEV_MAILBOX=1 \
+                     to keep it anyway"
+                        .into(),
+                ));
+            }
+        }
+
         let jwt_secret = get("JWT_SECRET");
+        if jwt_secret.is_none() && database_url.starts_with("postgres") {
+            return Err(ConfigError(
+                "JWT_SECRET must be set with a PostgreSQL DATABASE_URL: every replica must sign \
+                 and seal with the same secret (e.g. `openssl rand -hex 32`)"
+                    .into(),
+            ));
+        }
         if let Some(secret) = &jwt_secret
             && secret.len() < crate::auth::jwt::MIN_SECRET_BYTES
         {
@@ -167,6 +196,7 @@ impl Config {
             public_url,
             site_addr,
             smtp_url,
+            dev_mailbox,
             mail_from,
             jwt_secret,
             password_min_length,
@@ -177,11 +207,12 @@ impl Config {
             mail_per_address_per_hour: positive(&get, "MAIL_PER_ADDRESS_PER_HOUR", 5)?,
             lockout_threshold: positive(&get, "LOCKOUT_THRESHOLD", 10)?,
             lockout_duration: seconds(&get, "LOCKOUT_SECONDS", 15 * 60)?,
-            trust_forwarded_for: number::<bool>(&get, "TRUST_FORWARDED_FOR", "false")?,
+            trusted_proxies: trusted_proxies(&get)?,
+            recent_sign_in: seconds(&get, "RECENT_SIGN_IN_SECONDS", 15 * 60)?,
             hash_concurrency: positive(&get, "PASSWORD_HASH_CONCURRENCY", cores as u32)? as usize,
             hash_queue: number::<usize>(&get, "PASSWORD_HASH_QUEUE", "64")?,
             mail_retry_base: seconds(&get, "MAIL_RETRY_BASE_SECONDS", 2)?,
-            session_cache: Duration::from_millis(number::<u64>(&get, "SESSION_CACHE_MS", "1000")?),
+            session_cache: session_cache(&get)?,
             google,
         })
     }
@@ -199,6 +230,59 @@ impl Config {
             path_and_query
         )
     }
+}
+
+/// The longest `SESSION_CACHE_MS`: how late a revocation made elsewhere may be seen.
+pub const MAX_SESSION_CACHE_MS: u64 = 10_000;
+
+fn session_cache(get: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+    let ms = number::<u64>(get, "SESSION_CACHE_MS", "1000")?;
+    if ms > MAX_SESSION_CACHE_MS {
+        return Err(ConfigError(format!(
+            "SESSION_CACHE_MS must be at most {MAX_SESSION_CACHE_MS} (a revocation made elsewhere is seen that late), got {ms}"
+        )));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+/// A console nobody else can reach: served over http on a loopback host and bound to a
+/// loopback address.
+fn plainly_local(public_url: &Url, site_addr: SocketAddr) -> bool {
+    let loopback_host = match public_url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(host)) => host == "localhost",
+        None => false,
+    };
+    public_url.scheme() == "http" && loopback_host && site_addr.ip().is_loopback()
+}
+
+fn trusted_proxies(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    if get("TRUST_FORWARDED_FOR").is_some() {
+        return Err(ConfigError(
+            "TRUST_FORWARDED_FOR is replaced by TRUSTED_PROXIES: list your proxies' addresses \
+             (CIDRs, comma-separated, e.g. 10.0.0.0/8)"
+                .into(),
+        ));
+    }
+    let Some(text) = get("TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<ipnet::IpNet>()
+                .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError(format!(
+                        "TRUSTED_PROXIES must list addresses or CIDRs like 10.0.0.0/8, got {part:?}"
+                    ))
+                })
+        })
+        .collect()
 }
 
 fn google(get: &impl Fn(&str) -> Option<String>) -> Result<Option<GoogleConfig>, ConfigError> {
@@ -321,6 +405,9 @@ mod tests {
             ("SMTP_URL", "http://x"),
             ("RATE_LIMIT_PER_MINUTE", "many"),
             ("GOOGLE_CLIENT_ID", "id-without-secret"),
+            ("SESSION_CACHE_MS", "3600000"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("TRUST_FORWARDED_FOR", "true"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert!(err.0.contains(name), "{err}");
@@ -349,6 +436,48 @@ mod tests {
             ("GOOGLE_ISSUER_URL", "http://127.0.0.1:9000"),
         ]);
         assert!(local.unwrap().google.is_some());
+    }
+
+    #[test]
+    fn the_dev_mailbox_is_only_for_a_plainly_local_console() {
+        assert!(config(&[]).unwrap().dev_mailbox);
+        for (name, value) in [
+            ("PUBLIC_URL", "https://auth.example.com"),
+            ("PUBLIC_URL", "http://console.example.com"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:3000"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert!(err.0.contains("SMTP_URL"), "{err}");
+            let explicit = config(&[(name, value), ("DEV_MAILBOX", "1")]).unwrap();
+            assert!(explicit.dev_mailbox);
+        }
+        let smtp = config(&[
+            ("PUBLIC_URL", "https://auth.example.com"),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
+        ])
+        .unwrap();
+        assert!(!smtp.dev_mailbox);
+    }
+
+    #[test]
+    fn postgres_needs_an_explicit_secret() {
+        let err = config(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap_err();
+        assert!(err.0.contains("JWT_SECRET"), "{err}");
+        let secret = "x".repeat(32);
+        assert!(
+            config(&[
+                ("DATABASE_URL", "postgres://u@h/db"),
+                ("JWT_SECRET", &secret)
+            ])
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs() {
+        let c = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,::1")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[1].contains(&"192.0.2.7".parse::<std::net::IpAddr>().unwrap()));
     }
 
     #[test]

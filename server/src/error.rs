@@ -32,6 +32,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     /// The message says what is missing, e.g. which role.
     PermissionDenied(String),
+    /// The session is too old for this action; the current password is needed with it.
+    ReauthRequired,
     NotFound,
     MethodNotAllowed,
     /// Too many password hashes waiting: shed load instead of queueing without bound.
@@ -131,6 +133,11 @@ impl ApiError {
                     message.clone(),
                 );
             }
+            ReauthRequired => (
+                StatusCode::FORBIDDEN,
+                ErrorCode::ReauthRequired,
+                "This needs a recent sign-in: enter your password again",
+            ),
             NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
             MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -51,8 +51,9 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     ApiError::bad_body(status, message)
 }
 
-/// The client's address: the TCP peer, or the last `X-Forwarded-For` hop when the server is
-/// configured to sit behind a proxy.
+/// The client's address: the TCP peer, or, when the peer is one of `TRUSTED_PROXIES`, the
+/// right-most `X-Forwarded-For` entry that is not a trusted proxy. Entries left of it were
+/// written by the client and prove nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
@@ -60,23 +61,45 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if state.config.trust_forwarded_for
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse().ok())
-        {
-            return Ok(ClientIp(ip));
-        }
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip())
             .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        Ok(ClientIp(peer))
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
+}
+
+/// Walks the proxy chain from the right: each hop appends the address it received from.
+pub fn client_ip(
+    peer: IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev().take(32) {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => client = ip,
+            Ok(ip) => return ip,
+            // Garbage: the last trusted hop is the best we know.
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 /// The name of the session cookie: `__Host-` prefixed when served over https.
@@ -228,4 +251,40 @@ fn same_origin(parts: &Parts, state: &AppState) -> bool {
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|origin| origin == expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_untrusted_hop() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        // The client wrote the first line itself; the proxies appended the rest.
+        headers.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6"));
+        headers.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("7.7.7.7, 203.0.113.9, 10.0.0.2"),
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &headers, &trusted),
+            ip("203.0.113.9")
+        );
+        // From an untrusted peer the header means nothing.
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &headers, &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(client_ip(ip("10.0.0.1"), &headers, &[]), ip("10.0.0.1"));
+        // Every hop trusted: the left-most proxy is the best answer.
+        let mut inner = HeaderMap::new();
+        inner.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.3"));
+        assert_eq!(client_ip(ip("10.0.0.1"), &inner, &trusted), ip("10.0.0.3"));
+    }
 }

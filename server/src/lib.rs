@@ -75,13 +75,22 @@ async fn build_state(
         config.mail_per_address_per_hour,
     );
     let pruned = limits.clone();
+    let (throttle_db, window) = (db.clone(), config.lockout_duration.as_secs() as i64);
+    let prune_clock = clock.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(60)).await;
             pruned.prune();
+            if let Err(e) =
+                db::login_throttle::prune(&throttle_db.pool, window, prune_clock.now()).await
+            {
+                tracing::warn!(error = %e, "could not prune sign-in failure counts");
+            }
         }
     });
     let hasher = auth::password::Hasher::new(config.hash_concurrency, config.hash_queue);
+    let common = auth::password::load_common_passwords();
+    tracing::debug!(common, "common-password list loaded");
     let google = match &config.google {
         Some(google) => {
             let callback = config.link("/api/auth/google/callback");
@@ -97,6 +106,7 @@ async fn build_state(
     };
     Ok(AppState::new(state::Inner {
         jwt: auth::jwt::Jwt::new(&secret),
+        devices: auth::device::DeviceCookies::new(&secret),
         hasher,
         limits,
         sessions: auth::session_cache::SessionCache::new(config.session_cache),

@@ -2,7 +2,8 @@
 
 use crate::{
     auth::{
-        jwt::Jwt, oidc::Provider, password::Hasher, ratelimit::Limits, session_cache::SessionCache,
+        device::DeviceCookies, jwt::Jwt, oidc::Provider, password::Hasher, ratelimit::Limits,
+        session_cache::SessionCache,
     },
     clock::Clock,
     config::Config,
@@ -21,6 +22,8 @@ pub struct Inner {
     pub db: Db,
     pub hasher: Hasher,
     pub jwt: Jwt,
+    /// Signs and reads the cookies of browsers an account signed in from.
+    pub devices: DeviceCookies,
     pub limits: Limits,
     pub sessions: SessionCache,
     pub mailer: Arc<Mailer>,

@@ -2,11 +2,13 @@
 //! a VALIDATION_ERROR naming the field.
 
 use crate::error::ApiError;
-use std::str::FromStr;
 
 const MAX_EMAIL: usize = 254;
 
-/// A syntactically valid address, trimmed and lowercased.
+/// A bare address (RFC 5321 addr-spec in dot-atom form), trimmed and lowercased. No display
+/// name, comment, quoted local part, IP literal or inner whitespace: `Victim <v@example.com>`
+/// and `"v@example.com" <a@evil>` are refused, so one inbox has one spelling and an address
+/// shown to a user is the address mail goes to.
 pub fn email(raw: &str) -> Result<String, ApiError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
@@ -19,17 +21,38 @@ pub fn email(raw: &str) -> Result<String, ApiError> {
         ));
     }
     let lower = trimmed.to_lowercase();
-    let valid = email_address::EmailAddress::from_str(&lower).is_ok()
-        && lower
-            .split_once('@')
-            .is_some_and(|(_, domain)| domain.contains('.'));
-    if !valid {
+    if !is_bare_address(&lower) {
         return Err(ApiError::validation(
             "email",
             "Enter a valid email address, like name@example.com",
         ));
     }
     Ok(lower)
+}
+
+fn is_bare_address(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else {
+        return false;
+    };
+    // Characters of a dot-atom local part (RFC 5322 atext), plus non-ASCII (RFC 6531).
+    let atext = |c: char| {
+        c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c) || c.is_alphanumeric()
+    };
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(atext));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |label: &&str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c == '-' || c.is_alphanumeric())
+    };
+    let tld_ok = labels
+        .last()
+        .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()));
+    local_ok && labels.len() >= 2 && labels.iter().all(label_ok) && tld_ok
 }
 
 /// 3 to 32 of `a-z 0-9 . _ -`, starting with a letter or digit; stored lowercase.
@@ -83,6 +106,13 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(email("  Jean@Example.COM ").unwrap(), "jean@example.com");
+        for good in [
+            "o'brien+tag@mail.example.co.uk",
+            "jörg@bücher.de",
+            "a.b-c_d@x-y.example",
+        ] {
+            assert!(email(good).is_ok(), "{good}");
+        }
         for bad in [
             "",
             "jean",
@@ -90,6 +120,21 @@ mod tests {
             "@example.com",
             "jean@localhost",
             "a b@example.com",
+            "Victim <v@example.com>",
+            "\"v@example.com\" <attacker@evil.example>",
+            "<v@example.com>",
+            "v@example.com (comment)",
+            "\"quoted\"@example.com",
+            "v@[192.0.2.1]",
+            "v@192.0.2.1",
+            "v..w@example.com",
+            ".v@example.com",
+            "v@example..com",
+            "v@-example.com",
+            "v@exa mple.com",
+            "v\t@example.com",
+            "v@example.com,w@example.com",
+            "v@w@example.com",
         ] {
             assert!(email(bad).is_err(), "{bad}");
         }

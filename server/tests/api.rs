@@ -2,6 +2,8 @@
 //! PostgreSQL database per test, mail through a real SMTP server.
 
 mod support;
+#[path = "api/takeover.rs"]
+mod takeover;
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -842,11 +844,14 @@ async fn secret_and_sessions_survive_a_restart(backend: Backend) {
     let app = spawn!(app(backend));
     let address = email("restart");
     let token = app.signed_in(&address).await;
-    let secret = app.dir.path().join("jwt-secret");
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600);
-    assert!(std::fs::read_to_string(&secret).unwrap().len() >= 64);
+    if backend == Backend::Sqlite {
+        // Generated once and kept (PostgreSQL refuses to start without a configured one).
+        let secret = app.dir.path().join("jwt-secret");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert!(std::fs::read_to_string(&secret).unwrap().len() >= 64);
+    }
     let app = app.restart().await;
     assert_eq!(
         app.get_auth("/api/auth/me", &token).await.status,
@@ -914,14 +919,17 @@ async fn hash_queue_sheds_load(backend: Backend) {
 // Tests that do not depend on the database.
 
 #[tokio::test]
-async fn forwarded_for_is_trusted_only_when_configured() {
-    async fn limited_after_spoofing(app: &TestApp) -> bool {
+async fn forwarded_for_is_trusted_only_from_trusted_proxies() {
+    /// Four requests, each with a different address where a client could write one; the
+    /// proxy (this test) appends `real` as the address it saw.
+    async fn limited(app: &TestApp, real: &dyn Fn(u8) -> String) -> bool {
         let mut limited = false;
-        for i in 0..4 {
+        for i in 0..4u8 {
             let reply = support::Reply::read(
                 app.http
                     .get(app.url("/api/auth/verify-email/validate?token=x"))
-                    .header("x-forwarded-for", format!("203.0.113.{i}"))
+                    .header("x-forwarded-for", format!("198.51.100.{i}"))
+                    .header("x-forwarded-for", real(i))
                     .send()
                     .await
                     .unwrap(),
@@ -931,25 +939,39 @@ async fn forwarded_for_is_trusted_only_when_configured() {
         }
         limited
     }
+    let same = |_: u8| "203.0.113.7".to_owned();
+    let distinct = |i: u8| format!("203.0.113.{i}");
     let direct = spawn!(
         Options::new(Backend::Sqlite)
             .dev_mailbox()
             .set("RATE_LIMIT_PER_MINUTE", 2)
     );
     assert!(
-        limited_after_spoofing(&direct).await,
-        "a spoofed header changes nothing"
+        limited(&direct, &distinct).await,
+        "without trusted proxies the header changes nothing"
     );
     let proxied = spawn!(
         Options::new(Backend::Sqlite)
             .dev_mailbox()
             .set("RATE_LIMIT_PER_MINUTE", 2)
-            .set("TRUST_FORWARDED_FOR", true)
+            .set("TRUSTED_PROXIES", "127.0.0.1/32")
     );
     assert!(
-        !limited_after_spoofing(&proxied).await,
-        "each forwarded client has its own budget"
+        limited(&proxied, &same).await,
+        "the client's own left-most entries are not believed"
     );
+    let proxied = proxied.restart().await;
+    assert!(
+        !limited(&proxied, &distinct).await,
+        "each client the proxy saw has its own budget"
+    );
+    // IPv6 clients are limited per /64: rotating the interface id buys nothing.
+    let proxied = proxied.restart().await;
+    let same_64 = |i: u8| format!("2001:db8:5:6::{i}");
+    assert!(limited(&proxied, &same_64).await, "one /64, one budget");
+    let proxied = proxied.restart().await;
+    let other_64s = |i: u8| format!("2001:db8:5:{i}::1");
+    assert!(!limited(&proxied, &other_64s).await);
 }
 
 #[tokio::test]
@@ -961,6 +983,9 @@ async fn dev_mailbox_shows_mail_with_clickable_links() {
     loop {
         let page = app.http.get(app.url("/dev/mailbox")).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::OK);
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.starts_with("default-src 'none'"), "{csp}");
+        assert_eq!(page.headers()["cache-control"], "no-store");
         let html = page.text().await.unwrap();
         if html.contains(&address) && html.contains("delivered") {
             assert!(html.contains(&format!("<a href=\"{PUBLIC_URL}/verify-email?token=")));

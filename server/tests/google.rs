@@ -498,4 +498,9 @@ async fn rate_limited_attempts_land_on_the_sign_in_page() {
         browser.start(&app).await,
         format!("{PUBLIC_URL}/login?error=rate_limited")
     );
+    // Another site can make a browser send these GETs: they never spend its sign-in budget.
+    let login = app
+        .login("someone@example.com", "a wrong password, long enough")
+        .await;
+    login.assert_error(401, "UNAUTHORIZED");
 }

@@ -6,7 +6,7 @@ mod support;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
-use support::{Backend, Options, TestApp, email};
+use support::{Backend, Options, PASSWORD, TestApp, email};
 
 backend_tests!(
     api_keys_act_as_their_owner_until_revoked_or_expired,
@@ -109,7 +109,12 @@ async fn api_keys_act_as_their_owner_until_revoked_or_expired(backend: Backend) 
         .await
         .assert_error(404, "NOT_FOUND");
 
-    // A disabled owner's keys stop working.
+    // A disabled owner's keys stop working. (A day has passed: a key now takes a fresh
+    // sign-in.)
+    let session = app.login(&address, PASSWORD).await.json["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (live, _) = create_key(&app, &session, "Live", 30).await;
     app.sql(&format!(
         "UPDATE users SET disabled_at = 1 WHERE email = '{address}'"

@@ -51,6 +51,8 @@ pub enum ErrorCode {
     /// Signed in, but the account's role (or the credential, for an API key) does not allow
     /// this.
     PermissionDenied,
+    /// A sensitive action needs a recent sign-in: send the current password with it.
+    ReauthRequired,
     NotFound,
     MethodNotAllowed,
     Overloaded,
@@ -221,6 +223,9 @@ pub struct CreateApiKeyRequest {
     pub name: String,
     /// 1 to 365.
     pub expires_in_days: u32,
+    /// The current password, needed when the session is not a recent sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 
 /// An API key as lists show it: never the key itself.

@@ -9,13 +9,16 @@ use crate::{
 use leptos::prelude::*;
 
 #[component]
-pub fn ApiKeys() -> impl IntoView {
+pub fn ApiKeys() -> AnyView {
     let hydrated = use_hydrated();
     let keys = RwSignal::new(None::<Vec<ApiKeyInfo>>);
     let failure = RwSignal::new(None::<Failure>);
     let created = RwSignal::new(None::<CreatedApiKey>);
     let name = RwSignal::new(String::new());
     let days = RwSignal::new(90u32);
+    // Asked for when the session is not a recent sign-in (the server says REAUTH_REQUIRED).
+    let password = RwSignal::new(String::new());
+    let needs_password = RwSignal::new(false);
     let (pending, set_pending) = signal(false);
 
     let reload = move || {
@@ -38,6 +41,7 @@ pub fn ApiKeys() -> impl IntoView {
         let request = CreateApiKeyRequest {
             name: name.get_untracked().trim().to_owned(),
             expires_in_days: days.get_untracked(),
+            password: Some(password.get_untracked()).filter(|p| !p.is_empty()),
         };
         set_pending.set(true);
         failure.set(None);
@@ -47,9 +51,14 @@ pub fn ApiKeys() -> impl IntoView {
                 Ok(key) => {
                     created.set(Some(key));
                     name.set(String::new());
+                    password.set(String::new());
+                    needs_password.set(false);
                     reload();
                 }
                 Err(f) => {
+                    if f.code == Some(crate::api::ErrorCode::ReauthRequired) {
+                        needs_password.set(true);
+                    }
                     failure.set(Some(f));
                     request_animation_frame(focus_first_error);
                 }
@@ -84,6 +93,14 @@ pub fn ApiKeys() -> impl IntoView {
             .map(|f| f.message)
     });
     let name_error = Signal::derive(move || failure.get().and_then(|f| f.field("name")));
+    let password_error = Signal::derive(move || {
+        failure.get().and_then(|f| {
+            f.field("password").or_else(|| {
+                (f.code == Some(crate::api::ErrorCode::ReauthRequired)).then_some(f.message)
+            })
+        })
+    });
+    let general = Signal::derive(move || general.get().filter(|_| password_error.get().is_none()));
 
     view! {
         <section class="card" aria-labelledby="api-keys-title">
@@ -101,6 +118,9 @@ pub fn ApiKeys() -> impl IntoView {
             })}
             <form class="inline-form" on:submit=create novalidate>
                 <Field label="Key name" id="key-name" required=true value=name error=name_error hint="What the key is for, e.g. Backup Script." />
+                {move || needs_password.get().then(|| view! {
+                    <Field label="Your password" id="key-password" input_type="password" autocomplete="current-password" required=true value=password error=password_error hint="You signed in a while ago: confirm it is you to create a key." />
+                }.into_any())}
                 <div class="field">
                     <label for="key-expires">"Expires after"</label>
                     <select id="key-expires" on:change=move |ev| days.set(event_target_value(&ev).parse().unwrap_or(90))>
@@ -140,4 +160,5 @@ pub fn ApiKeys() -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }

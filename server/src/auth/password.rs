@@ -28,12 +28,75 @@ pub const MEMORY_KIB: u32 = 19_456;
 pub const ITERATIONS: u32 = 2;
 pub const PARALLELISM: u32 = 1;
 
+/// Over 100,000 passwords from breach corpora (see `data/README.md`), already NFKC-normalized
+/// and lowercased like the passwords they are compared with.
 static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("../../data/common-passwords.txt")
-        .lines()
-        .filter(|l| !l.is_empty())
-        .collect()
+    let text = include_str!("../../data/common-passwords.txt");
+    let mut set = HashSet::with_capacity(text.lines().count());
+    set.extend(text.lines().filter(|l| !l.is_empty()));
+    set
 });
+
+/// The shortest core (what is left of a password once leading and trailing digits and symbols
+/// are stripped) looked up in the list: shorter ones, like `xk` in `xk-9`, would match
+/// listed entries by chance.
+const MIN_CORE_CHARS: usize = 4;
+
+/// A password made only of digits and keyboard symbols ("123456789012345", "!@#$1234"): a
+/// date, a number or a keyboard walk, the first thing a guesser tries.
+fn digits_and_symbols_only(lower: &str) -> bool {
+    lower
+        .chars()
+        .all(|c| c.is_numeric() || c.is_ascii_punctuation() || c.is_whitespace())
+}
+
+/// `s` without leading and trailing digits and symbols: "password" in "!!!password!!!2024".
+fn core(s: &str) -> &str {
+    s.trim_matches(|c: char| !c.is_alphabetic())
+}
+
+/// Whether `s` is listed, or is a listed word padded with digits or symbols
+/// ("password12345678", "monkey123456789").
+fn listed(s: &str) -> bool {
+    if COMMON.contains(s) {
+        return true;
+    }
+    let core = core(s);
+    core.len() < s.len() && core.chars().count() >= MIN_CORE_CHARS && COMMON.contains(core)
+}
+
+/// The shortest unit that `s` repeats at least twice ("monkey" in "monkeymonkeymonkey").
+fn repeated_unit(s: &str) -> Option<&str> {
+    let bytes = s.as_bytes();
+    (1..=bytes.len() / 2)
+        .filter(|&n| bytes.len().is_multiple_of(n) && s.is_char_boundary(n))
+        .find(|&n| bytes.chunks_exact(n).all(|chunk| chunk == &bytes[..n]))
+        .map(|n| &s[..n])
+}
+
+/// A unit this short, repeated inside padding ("2024xqzvxqzvxqzv"), is refused even when it
+/// isn't listed. Repeated bare ("xqzvxqzvxqzvxqzv") it has too few distinct characters, which
+/// `check_policy` refuses next with its own message.
+const MAX_SHORT_UNIT_CHARS: usize = 4;
+
+/// Whether a normalized, lowercased password is common: listed, a listed word padded with
+/// digits or symbols, only digits and symbols, or a listed word repeated ("passwordpassword",
+/// "abcabcabcabcabc", "monkeymonkey2024").
+fn is_common(lower: &str) -> bool {
+    if digits_and_symbols_only(lower) || listed(lower) || repeated_unit(lower).is_some_and(listed) {
+        return true;
+    }
+    let core = core(lower);
+    core.len() < lower.len()
+        && core.chars().count() >= MIN_CORE_CHARS
+        && repeated_unit(core)
+            .is_some_and(|unit| unit.chars().count() <= MAX_SHORT_UNIT_CHARS || listed(unit))
+}
+
+/// Builds the common-password set now, at start, rather than on the first signup.
+pub fn load_common_passwords() -> usize {
+    COMMON.len()
+}
 
 /// Checks a new password; the error names what to change.
 pub fn check_policy(password: &str, min_length: usize, context: &[&str]) -> Result<String, String> {
@@ -50,9 +113,8 @@ pub fn check_policy(password: &str, min_length: usize, context: &[&str]) -> Resu
         return Err(format!("Use at most {MAX_LENGTH} characters"));
     }
     let lower = normalized.to_lowercase();
-    // A listed password padded with digits or symbols ("password12345678") is as weak.
-    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
-    if COMMON.contains(lower.as_str()) || COMMON.contains(core) {
+    // A listed password, padded with digits or symbols or repeated, is as weak.
+    if is_common(&lower) {
         return Err("This password is too common; choose another one".into());
     }
     let mut distinct: Vec<char> = lower.chars().collect();
@@ -303,6 +365,20 @@ mod tests {
         assert!(check_policy("éèêëàéèêëàéèêë", 15, &[]).is_err());
     }
 
+    const TOO_COMMON: &str = "This password is too common; choose another one";
+
+    /// Refused as too common, at the smallest minimum length that lets it through to that check.
+    fn too_common(password: &str) -> bool {
+        check_policy(password, 8, &[]).err().as_deref() == Some(TOO_COMMON)
+    }
+
+    /// Refused by a rule, not because the list has it: the tests below would prove nothing if
+    /// a rebuilt list came to hold these forms.
+    fn unlisted(password: &str) -> bool {
+        let lower: String = password.nfkc().collect::<String>().to_lowercase();
+        !COMMON.contains(lower.as_str())
+    }
+
     #[test]
     fn common_passwords_are_refused() {
         assert!(check_policy("password123", 8, &[]).is_err());
@@ -312,6 +388,105 @@ mod tests {
         assert!(check_policy("password12345678", 15, &[]).is_err());
         assert!(check_policy("!!!Password!!!2024", 15, &[]).is_err());
         assert!(check_policy("abababababababab", 15, &[]).is_err());
+    }
+
+    #[test]
+    fn the_list_is_large_and_normalized() {
+        assert!(COMMON.len() >= 100_000, "{} entries", COMMON.len());
+        for entry in COMMON.iter() {
+            let normalized: String = entry.nfkc().collect::<String>().to_lowercase();
+            assert_eq!(*entry, normalized);
+            assert!(entry.chars().count() <= 64, "{entry}");
+        }
+    }
+
+    #[test]
+    fn listed_passwords_are_refused() {
+        for password in [
+            "iloveyou",
+            "qwertyuiop",
+            "1q2w3e4r5t6y7u8i9o0p",
+            "passwordpassword",
+        ] {
+            assert!(too_common(password), "{password}");
+        }
+        // Compared after NFKC and lowercasing, like the list: fullwidth letters, a combining
+        // tilde.
+        assert!(too_common("ＰＡＳＳＷＯＲＤ１２３"));
+        assert!(too_common("CONTRASEN\u{303}A"));
+    }
+
+    #[test]
+    fn padded_passwords_are_refused() {
+        for password in [
+            "password12345678",
+            "!!!Password!!!2024",
+            "monkey123456789",
+            "2024Dragon!!",
+            "***sunshine***",
+        ] {
+            assert!(unlisted(password), "{password}");
+            assert!(too_common(password), "{password}");
+        }
+        // A core shorter than 4 characters isn't looked up: "abc" and "xk" would match by
+        // chance.
+        assert!(check_policy("90210abc%%37", 8, &[]).is_ok());
+        assert!(check_policy("7319xk-9!!40", 8, &[]).is_ok());
+    }
+
+    #[test]
+    fn digits_and_symbols_only_are_refused() {
+        assert!(too_common("123456789012345"));
+        for password in ["3141592653589793", "20-12-2024 19:45", "!@#$%^&*()_+1234"] {
+            assert!(unlisted(password), "{password}");
+            assert!(too_common(password), "{password}");
+        }
+    }
+
+    #[test]
+    fn repeated_passwords_are_refused() {
+        for password in [
+            "monkeymonkeymonkey",
+            "abcabcabcabcabc",
+            "Dragon!Dragon!",
+            "monkeymonkey2024",
+            "2024xqzvxqzvxqzv",
+        ] {
+            assert!(unlisted(password), "{password}");
+            assert!(too_common(password), "{password}");
+        }
+        // A short unit repeated bare has too few distinct characters, and is told so.
+        for password in ["xqzvxqzvxqzvxqzv", "aaaaaaaaaaaaaaaaaaaa"] {
+            let error = check_policy(password, 15, &[]).unwrap_err();
+            assert!(error.contains("too few characters"), "{password}: {error}");
+        }
+        assert_eq!(repeated_unit("monkeymonkeymonkey"), Some("monkey"));
+        assert_eq!(repeated_unit("ababab"), Some("ab"));
+        assert_eq!(repeated_unit("ééé"), Some("é"));
+        assert_eq!(repeated_unit("abcab"), None);
+        assert_eq!(repeated_unit("a"), None);
+        assert_eq!(repeated_unit(""), None);
+    }
+
+    #[test]
+    fn good_passphrases_pass() {
+        for (password, min) in [
+            ("correct horse battery staple", 15),
+            ("a long passphrase of mine", 15),
+            ("w8-pale-trombone", 8),
+            ("a good new passphrase", 15),
+            ("a brand new passphrase for e2e", 15),
+            ("another long passphrase here", 15),
+            ("a long benchmark passphrase", 15),
+            (
+                "a sentence long enough to pass every rule of the console's password policy",
+                15,
+            ),
+            ("purple-elephant-42", 8),
+            ("éèêëàéèêëàéèêëà", 15),
+        ] {
+            assert!(check_policy(password, min, &[]).is_ok(), "{password}");
+        }
     }
 
     #[test]

@@ -25,13 +25,27 @@ pub struct NewApiKey<'a> {
     pub expires_at: i64,
 }
 
-pub async fn insert<'c>(
-    ex: impl Executor<'c, Database = Any>,
+/// Adds the key unless the account already has `cap` live keys; returns whether it was
+/// added. The count and the insert are one statement, and on PostgreSQL the account's key
+/// creations take turns (under READ COMMITTED two could both count below the cap; SQLite has
+/// one writer), so concurrent requests cannot pass the cap.
+pub async fn insert_within_cap(
+    db: &super::Db,
     key: &NewApiKey<'_>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    cap: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    if db.dialect == super::Dialect::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(format!("api_keys:{}", key.user_id))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let done = sqlx::query(
         "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         SELECT $1, $2, $3, $4, $5, $6, $7 \
+         WHERE (SELECT COUNT(*) FROM api_keys \
+                WHERE user_id = $8 AND revoked_at IS NULL AND expires_at > $9) < $10",
     )
     .bind(key.id)
     .bind(key.user_id)
@@ -40,9 +54,13 @@ pub async fn insert<'c>(
     .bind(key.key_hash)
     .bind(key.now)
     .bind(key.expires_at)
-    .execute(ex)
+    .bind(key.user_id)
+    .bind(key.now)
+    .bind(cap)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The account's keys that still work, newest first.
@@ -63,22 +81,6 @@ pub async fn live_of<'c>(
     rows.iter().map(from_row).collect()
 }
 
-pub async fn count_live<'c>(
-    ex: impl Executor<'c, Database = Any>,
-    user_id: &str,
-    now: i64,
-) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) FROM api_keys \
-         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
-    )
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(ex)
-    .await?;
-    row.try_get(0)
-}
-
 /// Revokes one of the account's keys; false when it has no such live key.
 pub async fn revoke<'c>(
     ex: impl Executor<'c, Database = Any>,
@@ -96,6 +98,24 @@ pub async fn revoke<'c>(
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every live key of the account; returns how many.
+pub async fn revoke_all<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 \
+         WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $3",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// The owner of a live key (not revoked, not expired) and the key's id.

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod identities;
+pub mod login_throttle;
 mod migrations;
 pub mod oauth_states;
 pub mod outbox;

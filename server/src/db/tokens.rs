@@ -28,23 +28,32 @@ pub struct TokenRow {
     pub used_at: Option<i64>,
 }
 
+pub struct NewToken<'a> {
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub purpose: Purpose,
+    pub now: i64,
+    pub expires_at: i64,
+    /// For a verification link: the password hash it activates (that of the signup which
+    /// sent it), so that nobody else's pending password is ever activated by it.
+    pub password_hash: Option<&'a str>,
+}
+
 pub async fn insert<'c>(
     ex: impl Executor<'c, Database = Any>,
-    token_hash: &str,
-    user_id: &str,
-    purpose: Purpose,
-    now: i64,
-    expires_at: i64,
+    token: &NewToken<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO one_time_tokens (token_hash, user_id, purpose, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO one_time_tokens \
+           (token_hash, user_id, purpose, created_at, expires_at, password_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(purpose.as_str())
-    .bind(now)
-    .bind(expires_at)
+    .bind(token.token_hash)
+    .bind(token.user_id)
+    .bind(token.purpose.as_str())
+    .bind(token.now)
+    .bind(token.expires_at)
+    .bind(token.password_hash)
     .execute(ex)
     .await?;
     Ok(())
@@ -74,6 +83,13 @@ pub async fn find<'c>(
     .transpose()
 }
 
+/// A token just spent.
+pub struct Spent {
+    pub user_id: String,
+    /// The password a verification link activates, when it carries one.
+    pub password_hash: Option<String>,
+}
+
 /// Spends the token if it is unused and unexpired, in one statement so that two concurrent
 /// requests cannot both spend it. Returns the account it belongs to.
 pub async fn consume<'c>(
@@ -81,11 +97,11 @@ pub async fn consume<'c>(
     token_hash: &str,
     purpose: Purpose,
     now: i64,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<Spent>, sqlx::Error> {
     let row = sqlx::query(
         "UPDATE one_time_tokens SET used_at = $1 \
          WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $4 \
-         RETURNING user_id",
+         RETURNING user_id, password_hash",
     )
     .bind(now)
     .bind(token_hash)
@@ -93,24 +109,46 @@ pub async fn consume<'c>(
     .bind(now)
     .fetch_optional(ex)
     .await?;
-    row.map(|row| row.try_get("user_id")).transpose()
+    row.map(|row| {
+        Ok(Spent {
+            user_id: row.try_get("user_id")?,
+            password_hash: row.try_get("password_hash")?,
+        })
+    })
+    .transpose()
 }
 
-/// Marks every outstanding token of this purpose for the account as used.
-pub async fn spend_all<'c>(
+/// Removes the account's unspent tokens of this purpose: they answer `invalid` from now on.
+/// A new signup for an unverified address does this, so that no earlier link can activate
+/// an earlier signup's password.
+pub async fn discard_unspent<'c>(
     ex: impl Executor<'c, Database = Any>,
     user_id: &str,
     purpose: Purpose,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE one_time_tokens SET used_at = $1 \
-         WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
     )
-    .bind(now)
     .bind(user_id)
     .bind(purpose.as_str())
     .execute(ex)
     .await?;
-    Ok(())
+    Ok(done.rows_affected())
+}
+
+/// Marks every outstanding token of the account as used, whatever its purpose: an account
+/// recovery stops every pending link and hand-off.
+pub async fn spend_every_purpose<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE one_time_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
 }

@@ -11,9 +11,9 @@ pub struct User {
     pub role: String,
     pub email_verified_at: Option<i64>,
     pub disabled_at: Option<i64>,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
     pub created_at: i64,
+    /// The last account recovery (password reset): browsers trusted before it are not.
+    pub credentials_reset_at: Option<i64>,
     /// Whether a provider identity (Google) is linked to the account.
     pub google_linked: bool,
 }
@@ -73,9 +73,8 @@ impl User {
             role: row.try_get("role")?,
             email_verified_at: row.try_get("email_verified_at")?,
             disabled_at: row.try_get("disabled_at")?,
-            failed_logins: row.try_get("failed_logins")?,
-            locked_until: row.try_get("locked_until")?,
             created_at: row.try_get("created_at")?,
+            credentials_reset_at: row.try_get("credentials_reset_at")?,
             google_linked: row.try_get::<i64, _>("identity_count")? > 0,
         })
     }
@@ -87,7 +86,7 @@ macro_rules! user_columns {
     () => {
         concat!(
             "u.id, u.email, u.username, u.password_hash, u.role, u.email_verified_at, ",
-            "u.disabled_at, u.failed_logins, u.locked_until, u.created_at, ",
+            "u.disabled_at, u.created_at, u.credentials_reset_at, ",
             "(SELECT COUNT(*) FROM identities i WHERE i.user_id = u.id) AS identity_count"
         )
     };
@@ -242,8 +241,8 @@ pub async fn verify_and_remove_password<'c>(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET email_verified_at = $1, password_hash = NULL, failed_logins = 0, \
-         locked_until = NULL, updated_at = $2 WHERE id = $3",
+        "UPDATE users SET email_verified_at = $1, password_hash = NULL, updated_at = $2 \
+         WHERE id = $3",
     )
     .bind(now)
     .bind(now)
@@ -253,36 +252,44 @@ pub async fn verify_and_remove_password<'c>(
     Ok(())
 }
 
-/// A free username derived from the address, with a random suffix when needed.
+/// A free username derived from the address: the address's own name, then a few short
+/// random suffixes, then a long one. The number of lookups is bounded whatever names exist.
 pub async fn unique_username<'c>(
     ex: impl Executor<'c, Database = Any> + Copy,
     email: &str,
 ) -> Result<String, sqlx::Error> {
+    const SHORT_TRIES: usize = 4;
     let base = crate::validate::username_from_email(email);
     if !username_taken(ex, &base).await? {
         return Ok(base);
     }
-    loop {
+    for _ in 0..SHORT_TRIES {
         let suffix = u16::from_le_bytes(crate::auth::random::bytes::<2>()) % 10_000;
         let candidate = format!("{base}-{suffix:04}");
         if !username_taken(ex, &candidate).await? {
             return Ok(candidate);
         }
     }
+    // 48 random bits: taken only by a collision no one can arrange. The insert's unique
+    // constraint still guards the impossible case.
+    Ok(format!("{base}-{}", crate::auth::random::hex_token(6)))
 }
 
-/// Sets a new password hash and clears any lockout.
-pub async fn set_password<'c>(
+/// A new signup for an unverified account: its password becomes the pending one (what a
+/// correct-password login answers EMAIL_NOT_VERIFIED for), and its username, when given.
+pub async fn replace_pending_signup<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: &str,
     hash: &str,
+    username: Option<&str>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, \
-         updated_at = $2 WHERE id = $3",
+        "UPDATE users SET password_hash = $1, username = COALESCE($2, username), \
+         updated_at = $3 WHERE id = $4 AND email_verified_at IS NULL",
     )
     .bind(hash)
+    .bind(username)
     .bind(now)
     .bind(id)
     .execute(ex)
@@ -290,34 +297,53 @@ pub async fn set_password<'c>(
     Ok(())
 }
 
-/// Counts a failed login; at `threshold` failures the account locks until `lock_until`
-/// and the count starts again.
-pub async fn record_failed_login<'c>(
+/// Verifies the address through a mailed link and activates the password that link
+/// carries (or keeps the pending one for a link that carries none). Returns false when the
+/// address was already verified: a link then changes nothing.
+pub async fn verify_with_link<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: &str,
-    threshold: i64,
-    lock_until: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE users SET \
-           locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END, \
-           failed_logins = CASE WHEN failed_logins + 1 >= $3 THEN 0 ELSE failed_logins + 1 END \
-         WHERE id = $4",
+    password_hash: Option<&str>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET email_verified_at = $1, \
+         password_hash = COALESCE($2, password_hash), updated_at = $3 \
+         WHERE id = $4 AND email_verified_at IS NULL",
     )
-    .bind(threshold)
-    .bind(lock_until)
-    .bind(threshold)
+    .bind(now)
+    .bind(password_hash)
+    .bind(now)
     .bind(id)
     .execute(ex)
     .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets a new password hash.
+pub async fn set_password<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(id)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
-pub async fn clear_failed_logins<'c>(
+/// Records an account recovery: browsers trusted before it are trusted no more.
+pub async fn mark_credentials_reset<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: &str,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+    sqlx::query("UPDATE users SET credentials_reset_at = $1 WHERE id = $2")
+        .bind(now)
         .bind(id)
         .execute(ex)
         .await?;

@@ -83,6 +83,24 @@ pub fn verify_email(link: &str, hours: u64) -> Mail {
     )
 }
 
+/// A signup for an address whose account was never verified: the earlier links stopped.
+pub fn verify_email_again(link: &str, hours: u64) -> Mail {
+    let expiry = format!("The link works once and expires in {hours} hours.");
+    render(
+        "verify_email",
+        "Verify your email address",
+        &[
+            "Someone just signed up with this address again. This link finishes that signup, with the password chosen for it; links in earlier mails no longer work.",
+            &expiry,
+        ],
+        Some(Action {
+            label: "Verify email address",
+            url: link,
+        }),
+        "If you did not just sign up, do not click the link: nobody can use the account until it is clicked.",
+    )
+}
+
 /// To the owner of an address someone tried to sign up with again.
 pub fn already_registered(login_link: &str, reset_link: &str) -> Mail {
     let reset = format!("Forgot your password? Reset it here: {reset_link}");
@@ -119,19 +137,56 @@ pub fn reset_password(link: &str, minutes: u64) -> Mail {
     )
 }
 
-pub fn password_changed(forgot_link: &str) -> Mail {
+/// What an account recovery stopped, for the notice that follows it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stopped {
+    pub sessions: u64,
+    pub api_keys: u64,
+}
+
+pub fn password_changed(forgot_link: &str, stopped: Stopped) -> Mail {
     let help = format!(
         "If this was not you, reset your password now at {forgot_link} and check your account."
+    );
+    let what = format!(
+        "To keep your account yours, everything that could still get in was stopped: {} signed out, {} revoked, and every pending link of the account and every browser trusted before no longer works.",
+        count(stopped.sessions, "session", "sessions"),
+        count(stopped.api_keys, "API key", "API keys"),
     );
     render(
         "password_changed",
         "Your password was changed",
         &[
-            "The password of your account was just changed, and every session was signed out.",
+            "The password of your account was just changed.",
+            &what,
             &help,
         ],
         None,
         "This notice is sent for every password change.",
+    )
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+pub fn sign_in_attempts(minutes: u64, forgot_link: &str) -> Mail {
+    let what = format!(
+        "Someone tried many wrong passwords for your account, so for the next {minutes} minutes it can only be signed in to from a browser or client you have signed in from before."
+    );
+    let help = format!(
+        "If it was you, wait or sign in from your usual browser. If it was not, nothing was let in; to be safe, choose a new password at {forgot_link}."
+    );
+    render(
+        "sign_in_attempts",
+        "Failed sign-in attempts on your account",
+        &[&what, &help],
+        None,
+        "This notice is sent at most once each time the account is locked.",
     )
 }
 

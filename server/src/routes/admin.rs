@@ -67,6 +67,8 @@ pub async fn set_role(
     Path(name): Path<String>,
     ApiJson(req): ApiJson<RoleRequest>,
 ) -> ApiResult<Json<Data<AdminUser>>> {
+    // Granting a role needs a signed-in person, never a script's key.
+    auth.session()?;
     let target = target(&state, &auth, Role::SuperAdmin, &name).await?;
     users::set_role(&state.db.pool, &target.id, req.role, state.clock.now()).await?;
     state.sessions.forget_user(&target.id);

@@ -1,9 +1,13 @@
 //! `/api/keys`: API keys for scripts (AK1, AK2). A key is `msgsg_` and 256 random bits in
 //! hex, shown once; only its SHA-256 is kept. Managing keys needs a signed-in session: a key
-//! cannot make, list or revoke keys, so a leaked key cannot outlive its revocation.
+//! cannot make, list or revoke keys, so a leaked key cannot outlive its revocation. Making
+//! one needs a recent sign-in (or the password), and an account recovery revokes them all.
 
 use crate::{
-    auth::random::{hex_token, token_hash},
+    auth::{
+        random::{hex_token, token_hash},
+        reauth,
+    },
     db::{api_keys, new_id},
     error::{ApiError, ApiResult},
     extract::{ApiJson, AuthUser},
@@ -54,19 +58,14 @@ pub async fn create(
             format!("A key lives from 1 to {MAX_DAYS} days"),
         ));
     }
+    reauth::require_recent_sign_in(&state, &auth, req.password.as_deref()).await?;
     let now = state.clock.now();
-    if api_keys::count_live(&state.db.pool, &auth.user.id, now).await? >= MAX_KEYS_PER_ACCOUNT {
-        return Err(ApiError::validation(
-            "name",
-            format!("An account has at most {MAX_KEYS_PER_ACCOUNT} keys; revoke one first"),
-        ));
-    }
     let key = format!("{KEY_PREFIX}{}", hex_token(32));
     let id = new_id();
     let prefix = key[..SHOWN_CHARS].to_owned();
     let expires_at = now + i64::from(req.expires_in_days) * 86_400;
-    api_keys::insert(
-        &state.db.pool,
+    let created = api_keys::insert_within_cap(
+        &state.db,
         &api_keys::NewApiKey {
             id: &id,
             user_id: &auth.user.id,
@@ -76,8 +75,15 @@ pub async fn create(
             now,
             expires_at,
         },
+        MAX_KEYS_PER_ACCOUNT,
     )
     .await?;
+    if !created {
+        return Err(ApiError::validation(
+            "name",
+            format!("An account has at most {MAX_KEYS_PER_ACCOUNT} keys; revoke one first"),
+        ));
+    }
     tracing::info!(user = %auth.user.id, key = %id, "API key created");
     Ok(Json(Data {
         data: CreatedApiKey {

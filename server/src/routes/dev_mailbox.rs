@@ -2,11 +2,15 @@
 //! first, with clickable links. Only routed in that mode.
 
 use crate::{db::outbox, error::ApiResult, mail, state::AppState};
-use axum::{extract::State, response::Html};
+use axum::{
+    extract::State,
+    http::header,
+    response::{Html, IntoResponse},
+};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use std::fmt::Write;
 
-pub async fn mailbox(State(state): State<AppState>) -> ApiResult<Html<String>> {
+pub async fn mailbox(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
     let rows = outbox::recent(&state.db.pool, 50).await?;
     let mut page = String::from(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -46,5 +50,13 @@ pub async fn mailbox(State(state): State<AppState>) -> ApiResult<Html<String>> {
         let _ = write!(page, "</ul><pre>{}</pre></article>", text(&message.text));
     }
     page.push_str("</main></body></html>");
-    Ok(Html(page))
+    // The console's own policy (this page runs no script), and never a cached copy of links.
+    let csp = app::content_security_policy(&crate::auth::random::hex_token(16));
+    Ok((
+        [
+            (header::CONTENT_SECURITY_POLICY, csp),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Html(page),
+    ))
 }

@@ -120,6 +120,8 @@ fn handoff_cookie(https: bool) -> &'static str {
 fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
+    // These answers carry one-time tokens and cookies: never stored by a cache (SE3).
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::LOCATION,
         HeaderValue::from_str(location).expect("redirect targets are URLs"),
@@ -134,7 +136,7 @@ fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
 pub async fn start(State(state): State<AppState>, ClientIp(ip): ClientIp) -> ApiResult<Response> {
     let provider = provider(&state)?;
     // A browser navigated here: it gets a page that explains, not a JSON error.
-    if state.limits.check_ip(Action::Login, ip).is_err() {
+    if state.limits.check_ip(Action::Google, ip).is_err() {
         return Ok(see_other(
             &failure_target(&state, Outcome::RateLimited),
             &[],
@@ -189,11 +191,14 @@ pub async fn callback(
             let handoff_id = one_time_token();
             tokens::insert(
                 &state.db.pool,
-                &token_hash(&handoff_id),
-                &user.id,
-                Purpose::GoogleHandoff,
-                now,
-                now + HANDOFF_TTL,
+                &tokens::NewToken {
+                    token_hash: &token_hash(&handoff_id),
+                    user_id: &user.id,
+                    purpose: Purpose::GoogleHandoff,
+                    now,
+                    expires_at: now + HANDOFF_TTL,
+                    password_hash: None,
+                },
             )
             .await?;
             let binding = one_time_token();
@@ -293,8 +298,7 @@ async fn account_for(state: &AppState, identity: &VerifiedIdentity) -> Result<Us
                 // just did. Their password and anything they started go (OA4).
                 users::verify_and_remove_password(&mut *tx, &user.id, now).await?;
                 sessions::revoke_all(&mut *tx, &user.id, now).await?;
-                tokens::spend_all(&mut *tx, &user.id, Purpose::VerifyEmail, now).await?;
-                tokens::spend_all(&mut *tx, &user.id, Purpose::ResetPassword, now).await?;
+                tokens::spend_every_purpose(&mut *tx, &user.id, now).await?;
                 tracing::warn!(user = %user.id, "unverified account claimed through Google; its password was removed");
             }
             link(&mut tx, identity, &user.id, &email, now).await?;
@@ -427,7 +431,8 @@ async fn exchange(
         now,
     )
     .await?
-    .ok_or_else(|| refused("hand-off token already used"))?;
+    .ok_or_else(|| refused("hand-off token already used"))?
+    .user_id;
     if owner != claims.sub {
         return Err(refused("hand-off token names another account"));
     }

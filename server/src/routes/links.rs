@@ -11,7 +11,6 @@ use crate::{
 use app::api::TokenState;
 use sqlx::AnyConnection;
 
-/// Creates a token for the account and returns it; only its hash is stored.
 /// The links the console mails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {
@@ -28,11 +27,14 @@ impl Link {
     }
 }
 
+/// Creates a token for the account and returns it; only its hash is stored. A verification
+/// link carries the pending password it activates (`password_hash`).
 pub async fn issue_token(
     conn: &mut AnyConnection,
     state: &AppState,
     user_id: &str,
     link: Link,
+    password_hash: Option<&str>,
     now: i64,
 ) -> Result<String, sqlx::Error> {
     let ttl = match link {
@@ -43,11 +45,14 @@ pub async fn issue_token(
     let token = random::one_time_token();
     tokens::insert(
         &mut *conn,
-        &random::token_hash(&token),
-        user_id,
-        purpose,
-        now,
-        now + ttl.as_secs() as i64,
+        &tokens::NewToken {
+            token_hash: &random::token_hash(&token),
+            user_id,
+            purpose,
+            now,
+            expires_at: now + ttl.as_secs() as i64,
+            password_hash: password_hash.filter(|_| link == Link::VerifyEmail),
+        },
     )
     .await?;
     Ok(token)

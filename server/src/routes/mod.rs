@@ -112,6 +112,19 @@ fn cookie(state: &AppState, name: &str, value: &str, path: &str, max_age: i64) -
     .expect("cookie values are header-safe")
 }
 
+/// Marks this browser as one the account signed in from (see `auth::device`).
+fn device_cookie(state: &AppState, user_id: &str, now: i64) -> HeaderValue {
+    let value = state.devices.issue(user_id, now);
+    let name = crate::auth::device::cookie_name(state.config.https());
+    let secure = if state.config.https() { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; HttpOnly; SameSite=Strict; Path={}; Max-Age={}{secure}",
+        crate::auth::device::PATH,
+        crate::auth::device::TTL_SECONDS
+    ))
+    .expect("cookie values are header-safe")
+}
+
 fn clear_session_cookie(state: &AppState) -> HeaderValue {
     session_cookie(state, "", 0)
 }

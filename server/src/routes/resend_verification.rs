@@ -67,7 +67,17 @@ async fn send_link(state: &AppState, email: &str, link: Link) -> Result<(), sqlx
     }
     let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
-    let token = links::issue_token(&mut tx, state, &user.id, link, now).await?;
+    // A new verification link activates the password of the latest signup, never an older
+    // one (each signup for an unverified address replaces the pending password).
+    let token = links::issue_token(
+        &mut tx,
+        state,
+        &user.id,
+        link,
+        user.password_hash.as_deref(),
+        now,
+    )
+    .await?;
     let mail = match link {
         Link::VerifyEmail => templates::verify_email(
             &links::verify_link(state, &token),

@@ -1,11 +1,12 @@
 //! Password reset. `GET …/validate` reports the link's state without spending it; the
-//! `POST` sets the new password, spends the link, signs out every session, marks the address
-//! verified (the link proved it), and mails a notice (TK5). It never signs in.
+//! `POST` sets the new password, spends the link, ends every credential of the account
+//! (sessions, API keys, pending links, Google hand-offs, trusted browsers), marks the address
+//! verified (the link proved it), and mails a notice (TK5, PH2). It never signs in.
 
 use super::links;
 use crate::{
     auth::{password, random, ratelimit::Action},
-    db::{sessions, tokens, tokens::Purpose, users},
+    db::{api_keys, sessions, tokens, tokens::Purpose, users},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientIp},
     mail::templates,
@@ -65,9 +66,15 @@ pub async fn reset(
     }
     users::set_password(&mut *tx, &user.id, &hash, now).await?;
     users::mark_verified(&mut *tx, &user.id, now).await?;
-    tokens::spend_all(&mut *tx, &user.id, Purpose::ResetPassword, now).await?;
-    let revoked = sessions::revoke_all(&mut *tx, &user.id, now).await?;
-    let notice = templates::password_changed(&state.config.link("/forgot-password"));
+    // An account recovery ends every credential the account had: whoever held one may be
+    // the reason for the reset (PH2).
+    users::mark_credentials_reset(&mut *tx, &user.id, now).await?;
+    tokens::spend_every_purpose(&mut *tx, &user.id, now).await?;
+    let stopped = templates::Stopped {
+        sessions: sessions::revoke_all(&mut *tx, &user.id, now).await?,
+        api_keys: api_keys::revoke_all(&mut *tx, &user.id, now).await?,
+    };
+    let notice = templates::password_changed(&state.config.link("/forgot-password"), stopped);
     state
         .mailer
         .queue(&mut *tx, &user.email, &notice, now, None)
@@ -75,7 +82,12 @@ pub async fn reset(
     tx.commit().await?;
     state.sessions.forget_user(&user.id);
     state.mailer.wake();
-    tracing::info!(user = %user.id, sessions_revoked = revoked, "password reset");
+    tracing::info!(
+        user = %user.id,
+        sessions_revoked = stopped.sessions,
+        api_keys_revoked = stopped.api_keys,
+        "password reset"
+    );
     Ok(Json(Data {
         data: Success { success: true },
     }))

@@ -47,13 +47,19 @@ pub async fn verify(
     let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
     let hash = random::token_hash(&req.token);
-    let Some(user_id) = tokens::consume(&mut *tx, &hash, Purpose::VerifyEmail, now).await? else {
+    let Some(spent) = tokens::consume(&mut *tx, &hash, Purpose::VerifyEmail, now).await? else {
         // Spent by a concurrent request between the check and now.
         drop(tx);
         let (token_state, _) = links::token_state(&state, &req.token, Purpose::VerifyEmail).await?;
         return Err(links::token_error(token_state));
     };
-    users::mark_verified(&mut *tx, &user_id, now).await?;
+    let user_id = spent.user_id;
+    // The password that works from now on is the one chosen at the signup that mailed this
+    // link, never one set by whoever else signed up with the address (PH1).
+    if !users::verify_with_link(&mut *tx, &user_id, spent.password_hash.as_deref(), now).await? {
+        // Another link verified the address a moment ago.
+        return Err(links::token_error(TokenState::AlreadyVerified));
+    }
     let user = users::by_id(&mut *tx, &user_id).await?;
     tx.commit().await?;
     tracing::info!(user = %user_id, "email verified");

@@ -54,9 +54,11 @@ impl Options {
         self
     }
 
+    /// Mail into the dev mailbox (the test console's public address is not loopback, so it
+    /// must be asked for explicitly, as an operator would).
     pub fn dev_mailbox(mut self) -> Self {
         self.smtp = false;
-        self
+        self.set("DEV_MAILBOX", 1)
     }
 
     /// Google sign-in against this provider.
@@ -78,6 +80,9 @@ impl TestApp {
             Backend::Sqlite => format!("sqlite://{}/console.db?mode=rwc", dir.path().display()),
             Backend::Postgres => postgres::fresh_database().await?,
         };
+        // PostgreSQL means replicas: the secret must come from configuration.
+        let jwt_secret = (options.backend == Backend::Postgres)
+            .then(|| ("JWT_SECRET", server::auth::random::hex_token(32)));
         let mail = if options.smtp {
             Some(Arc::new(MailDev::start().await))
         } else {
@@ -93,6 +98,7 @@ impl TestApp {
             ("MAIL_RETRY_BASE_SECONDS", "1".into()),
         ]
         .into_iter()
+        .chain(jwt_secret)
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         if let Some(mail) = &mail {
