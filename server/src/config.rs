@@ -22,6 +22,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// Whether mail goes to the dev mailbox (no `SMTP_URL`, and allowed).
     pub dev_mailbox: bool,
+    /// The dev mailbox exists because the console looks local (not `DEV_MAILBOX=1`): it then
+    /// answers only direct loopback requests, not ones relayed by a proxy or tunnel.
+    pub dev_mailbox_loopback_only: bool,
     /// `MAIL_FROM`
     pub mail_from: String,
     /// `JWT_SECRET`: at least 32 bytes; unset means generated once and kept in `DATA_DIR`.
@@ -150,17 +153,15 @@ impl Config {
         }
 
         let dev_mailbox = smtp_url.is_none();
-        if dev_mailbox && !plainly_local(&public_url, site_addr) {
-            let explicit = number::<u8>(&get, "DEV_MAILBOX", "0")? == 1;
-            if !explicit {
-                return Err(ConfigError(
-                    "SMTP_URL must be set when the console is not plainly local (PUBLIC_URL not \
-                     http on a loopback host, or LEPTOS_SITE_ADDR not loopback): without it \
-                     the dev mailbox would show every reset link to anyone; set DEV_MAILBOX=1 \
-                     to keep it anyway"
-                        .into(),
-                ));
-            }
+        let explicit = number::<u8>(&get, "DEV_MAILBOX", "0")? == 1;
+        if dev_mailbox && !plainly_local(&public_url, site_addr) && !explicit {
+            return Err(ConfigError(
+                "SMTP_URL must be set when the console is not plainly local (PUBLIC_URL not \
+                 http on a loopback host, or LEPTOS_SITE_ADDR not loopback): without it the \
+                 dev mailbox would show every reset link to anyone; set DEV_MAILBOX=1 to keep \
+                 it anyway"
+                    .into(),
+            ));
         }
 
         let jwt_secret = get("JWT_SECRET");
@@ -197,6 +198,7 @@ impl Config {
             site_addr,
             smtp_url,
             dev_mailbox,
+            dev_mailbox_loopback_only: dev_mailbox && !explicit,
             mail_from,
             jwt_secret,
             password_min_length,

@@ -107,6 +107,7 @@ async fn build_state(
     Ok(AppState::new(state::Inner {
         jwt: auth::jwt::Jwt::new(&secret),
         devices: auth::device::DeviceCookies::new(&secret),
+        throttle: auth::throttle::Throttle::new(&secret),
         hasher,
         limits,
         sessions: auth::session_cache::SessionCache::new(config.session_cache),

@@ -3,7 +3,7 @@
 use crate::{
     auth::{
         device::DeviceCookies, jwt::Jwt, oidc::Provider, password::Hasher, ratelimit::Limits,
-        session_cache::SessionCache,
+        session_cache::SessionCache, throttle::Throttle,
     },
     clock::Clock,
     config::Config,
@@ -24,6 +24,8 @@ pub struct Inner {
     pub jwt: Jwt,
     /// Signs and reads the cookies of browsers an account signed in from.
     pub devices: DeviceCookies,
+    /// Names the sign-in attempt counters.
+    pub throttle: Throttle,
     pub limits: Limits,
     pub sessions: SessionCache,
     pub mailer: Arc<Mailer>,

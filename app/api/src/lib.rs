@@ -175,6 +175,10 @@ pub struct TokenStateResponse {
 pub struct VerifyEmailResponse {
     pub success: bool,
     pub email: String,
+    /// The account has no password yet (several signups used the address): a link to choose
+    /// one was mailed.
+    #[serde(default)]
+    pub choose_password: bool,
 }
 
 /// What an account may do. Each role includes the ones before it.

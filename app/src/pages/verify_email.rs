@@ -15,6 +15,8 @@ use leptos_router::hooks::use_query_map;
 enum Outcome {
     Checking,
     Verified(String),
+    /// Verified, and the account has no password yet: a link to choose one was mailed.
+    VerifiedChoosePassword(String),
     State(TokenState),
     Unreachable(String),
 }
@@ -41,6 +43,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
             )
             .await;
             outcome.set(match result {
+                Ok(done) if done.choose_password => Outcome::VerifiedChoosePassword(done.email),
                 Ok(done) => Outcome::Verified(done.email),
                 Err(f) => Outcome::Unreachable(f.message),
             });
@@ -60,6 +63,10 @@ pub fn VerifyEmailPage() -> impl IntoView {
                     <h1>"Email verified"</h1>
                     <p class="lead">"Thanks! "<strong>{email}</strong>" is confirmed. Sign in to continue."</p>
                     <p><a class="button" href="/login?verified=1">"Go to sign in"</a></p>
+                }.into_any(),
+                Outcome::VerifiedChoosePassword(email) => view! {
+                    <h1>"Email verified"</h1>
+                    <p class="lead"><strong>{email}</strong>" is confirmed. More than one signup used this address before, so no password was kept: we emailed you a link to choose yours."</p>
                 }.into_any(),
                 Outcome::State(TokenState::AlreadyVerified) | Outcome::State(TokenState::Used) => view! {
                     <h1>"Already verified"</h1>

@@ -9,3 +9,4 @@ pub mod ratelimit;
 pub mod reauth;
 pub mod seal;
 pub mod session_cache;
+pub mod throttle;

@@ -2,8 +2,9 @@
 //! actions that send mail. Answers RATE_LIMITED with a Retry-After.
 //!
 //! IPv6 clients are limited per /64 (one subscriber usually holds a whole /64), and every
-//! limiter holds at most `MAX_KEYS` keys: past that, new keys share a fixed set of overflow
-//! buckets, so a flood of distinct addresses cannot grow memory without bound.
+//! limiter holds at most `MAX_KEYS` keys: past that, new client addresses share a fixed set
+//! of overflow buckets (and new email addresses fall back on the database's mail cap), so a
+//! flood of distinct keys cannot grow memory without bound.
 
 use crate::error::{ApiError, ApiResult};
 use governor::{
@@ -43,9 +44,19 @@ const OVERFLOW_BUCKETS: u64 = 4_096;
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
 
+/// What a full limiter does with a key it cannot hold.
+#[derive(Clone, Copy)]
+enum WhenFull {
+    /// Counts it against one of a fixed set of shared buckets.
+    ShareBuckets,
+    /// Lets it through: another, durable limit stands behind this one.
+    Allow,
+}
+
 /// A keyed limiter with a hard bound on the keys it holds.
 struct Bounded<K: Hash + Eq + Clone> {
     keys: Keyed<K>,
+    when_full: WhenFull,
     /// Used once `keys` is full: each new key counts against one of a fixed set of buckets.
     overflow: Keyed<u64>,
     hasher: std::collections::hash_map::RandomState,
@@ -55,9 +66,10 @@ struct Bounded<K: Hash + Eq + Clone> {
 }
 
 impl<K: Hash + Eq + Clone> Bounded<K> {
-    fn new(quota: Quota) -> Self {
+    fn new(quota: Quota, when_full: WhenFull) -> Self {
         Bounded {
             keys: RateLimiter::dashmap(quota),
+            when_full,
             overflow: RateLimiter::dashmap(quota),
             hasher: Default::default(),
             started: Instant::now(),
@@ -69,8 +81,12 @@ impl<K: Hash + Eq + Clone> Bounded<K> {
         let result = if self.keys.len() < MAX_KEYS || self.make_room() {
             self.keys.check_key(key)
         } else {
-            self.overflow
-                .check_key(&(self.hasher.hash_one(key) % OVERFLOW_BUCKETS))
+            match self.when_full {
+                WhenFull::Allow => Ok(()),
+                WhenFull::ShareBuckets => self
+                    .overflow
+                    .check_key(&(self.hasher.hash_one(key) % OVERFLOW_BUCKETS)),
+            }
         };
         result.map_err(|not_until| ApiError::RateLimited {
             retry_after: not_until.wait_time_from(DefaultClock::default().now()),
@@ -131,8 +147,14 @@ impl Limits {
             .expect("a positive period")
             .allow_burst(per_hour);
         Limits {
-            per_ip: Arc::new(Bounded::new(Quota::per_minute(per_minute))),
-            per_address: Arc::new(Bounded::new(hourly)),
+            per_ip: Arc::new(Bounded::new(
+                Quota::per_minute(per_minute),
+                WhenFull::ShareBuckets,
+            )),
+            // Past the bound, mail requests go through: the hourly cap per address is also
+            // counted in the database, and shared buckets would let a flood of made-up
+            // addresses block everyone's resets.
+            per_address: Arc::new(Bounded::new(hourly, WhenFull::Allow)),
         }
     }
 

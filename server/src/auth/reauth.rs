@@ -2,18 +2,20 @@
 //! require: a session younger than `RECENT_SIGN_IN_SECONDS`, or the current password sent
 //! with the request (PH2). A stolen, older session cannot mint long-lived credentials.
 
+use super::{ratelimit::Action, throttle};
 use crate::{
-    db::login_throttle,
     error::{ApiError, ApiResult},
     extract::AuthUser,
     state::AppState,
 };
+use std::net::IpAddr;
 use unicode_normalization::UnicodeNormalization;
 
 pub async fn require_recent_sign_in(
     state: &AppState,
     auth: &AuthUser,
     password: Option<&str>,
+    ip: IpAddr,
 ) -> ApiResult<()> {
     let claims = auth.session()?;
     let now = state.clock.now();
@@ -23,33 +25,19 @@ pub async fn require_recent_sign_in(
     let Some(password) = password.filter(|p| !p.is_empty()) else {
         return Err(ApiError::ReauthRequired);
     };
+    state.limits.check_ip(Action::Login, ip)?;
     if password.len() > super::password::MAX_LENGTH * 4 {
         return Err(ApiError::validation("password", "Wrong password"));
     }
-    // Guesses here count toward the same lock as sign-in attempts from untrusted clients.
-    let key = format!("u:{}", auth.user.id);
-    if let Some(until) = login_throttle::locked_until(&state.db.pool, &key, now).await? {
-        return Err(ApiError::AccountLocked {
-            retry_after: std::time::Duration::from_secs((until - now) as u64),
-        });
-    }
+    let key = throttle::reauth_key(&auth.user.id);
+    throttle::begin(state, &key).await?;
     let candidate: String = password.nfkc().collect();
     let verified = state
         .hasher
         .verify(candidate, auth.user.password_hash.clone())
         .await?;
-    if verified.ok {
-        return Ok(());
+    if !verified.ok {
+        return Err(ApiError::validation("password", "Wrong password"));
     }
-    let window = state.config.lockout_duration.as_secs() as i64;
-    login_throttle::record_failure(
-        &state.db.pool,
-        &key,
-        i64::from(state.config.lockout_threshold),
-        window,
-        window,
-        now,
-    )
-    .await?;
-    Err(ApiError::validation("password", "Wrong password"))
+    throttle::succeeded(state, &key).await
 }

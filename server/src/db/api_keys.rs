@@ -25,27 +25,35 @@ pub struct NewApiKey<'a> {
     pub expires_at: i64,
 }
 
-/// Adds the key unless the account already has `cap` live keys; returns whether it was
-/// added. The count and the insert are one statement, and on PostgreSQL the account's key
-/// creations take turns (under READ COMMITTED two could both count below the cap; SQLite has
-/// one writer), so concurrent requests cannot pass the cap.
+/// What `insert_within_cap` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Insert {
+    Created,
+    /// The account already has `cap` live keys.
+    CapReached,
+    /// The session asking was revoked (a reset, a logout) while the request ran.
+    SessionEnded,
+}
+
+/// Adds the key unless the account already has `cap` live keys or the session asking for
+/// it has ended. The checks and the insert are one statement; on PostgreSQL the account's
+/// row is locked first, so key creations take turns with each other (under READ COMMITTED two
+/// could both count below the cap) and with a password reset, which revokes sessions and
+/// keys while holding the same row: a key is either revoked by the reset or refused.
 pub async fn insert_within_cap(
     db: &super::Db,
     key: &NewApiKey<'_>,
+    session_id: &str,
     cap: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Insert, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
-    if db.dialect == super::Dialect::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(format!("api_keys:{}", key.user_id))
-            .execute(&mut *tx)
-            .await?;
-    }
+    super::users::lock(&mut tx, db.dialect, key.user_id).await?;
     let done = sqlx::query(
         "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at, expires_at) \
          SELECT $1, $2, $3, $4, $5, $6, $7 \
          WHERE (SELECT COUNT(*) FROM api_keys \
-                WHERE user_id = $8 AND revoked_at IS NULL AND expires_at > $9) < $10",
+                WHERE user_id = $8 AND revoked_at IS NULL AND expires_at > $9) < $10 \
+           AND EXISTS (SELECT 1 FROM sessions WHERE id = $11 AND revoked_at IS NULL)",
     )
     .bind(key.id)
     .bind(key.user_id)
@@ -57,10 +65,24 @@ pub async fn insert_within_cap(
     .bind(key.user_id)
     .bind(key.now)
     .bind(cap)
+    .bind(session_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() == 1 {
+        tx.commit().await?;
+        return Ok(Insert::Created);
+    }
+    let live: i64 =
+        sqlx::query("SELECT COUNT(*) FROM sessions WHERE id = $1 AND revoked_at IS NULL")
+            .bind(session_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+    Ok(if live == 0 {
+        Insert::SessionEnded
+    } else {
+        Insert::CapReached
+    })
 }
 
 /// The account's keys that still work, newest first.

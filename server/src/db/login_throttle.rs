@@ -1,89 +1,87 @@
-//! Failed sign-ins, counted per key in the database so that every replica sees the same
-//! count: `u:<account id>` for untrusted clients of an account, `d:<device id>` for a browser
-//! the account signed in from before, `i:<sha256 of the identifier>` for an identifier with
-//! no account (so that it locks exactly as an account would, and the answer tells nothing).
+//! Sign-in attempts, counted per key in the database so that every replica sees the same
+//! count: `i:<keyed hash of the identifier>` for untrusted clients (whether or not an account
+//! is behind it, so the answer tells nothing), `d:<device id>` for a browser the account
+//! signed in from before, `r:<account id>` for a signed-in person re-entering the password.
 
 use sqlx::{Any, Executor, Row};
 
-/// The time until which `key` is locked, if it is.
-pub async fn locked_until<'c>(
-    ex: impl Executor<'c, Database = Any>,
-    key: &str,
-    now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query("SELECT locked_until FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .fetch_optional(ex)
-        .await?;
-    let until: Option<i64> = match row {
-        Some(row) => row.try_get("locked_until")?,
-        None => None,
-    };
-    Ok(until.filter(|until| *until > now))
+/// What one attempt was allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted; go on and check the password.
+    Allowed {
+        /// This attempt used the last try of the window and locked the key.
+        locked_now: bool,
+    },
+    /// The key is locked until this time: refused before any password check.
+    Locked { until: i64 },
 }
 
-/// Counts a failure within a window of `window` seconds; at `threshold` failures the key
-/// locks for `lock` seconds and the count starts again. One statement, so concurrent
-/// failures are all counted. Returns true for the failure that locked the key.
-pub async fn record_failure<'c>(
+/// Counts an attempt before the password is checked, in one statement, so that concurrent
+/// guesses cannot pass the threshold: the `threshold`-th attempt of a `window` locks the key
+/// for `lock` seconds, and every later one is refused until then.
+pub async fn attempt<'c>(
     ex: impl Executor<'c, Database = Any>,
     key: &str,
     threshold: i64,
     window: i64,
     lock: i64,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Attempt, sqlx::Error> {
     let lock_until = now + lock;
-    let locks_at_once = threshold <= 1;
+    let cutoff = now - window;
     let row = sqlx::query(
         "INSERT INTO login_throttle (key, failures, window_started_at, locked_until) \
-         VALUES ($1, $2, $3, $4) \
+         VALUES ($1, 1, $2, $3) \
          ON CONFLICT (key) DO UPDATE SET \
            failures = CASE \
+             WHEN login_throttle.locked_until > $4 THEN login_throttle.failures + 1 \
              WHEN login_throttle.window_started_at <= $5 THEN 1 \
-             WHEN login_throttle.failures + 1 >= $6 THEN 0 \
              ELSE login_throttle.failures + 1 END, \
            locked_until = CASE \
-             WHEN login_throttle.window_started_at > $7 AND login_throttle.failures + 1 >= $8 \
-             THEN $9 ELSE login_throttle.locked_until END, \
+             WHEN login_throttle.locked_until > $6 THEN login_throttle.locked_until \
+             WHEN login_throttle.window_started_at <= $7 THEN $8 \
+             WHEN login_throttle.failures + 1 >= $9 THEN $10 \
+             ELSE NULL END, \
            window_started_at = CASE \
-             WHEN login_throttle.window_started_at <= $10 OR login_throttle.failures + 1 >= $11 \
-             THEN $12 ELSE login_throttle.window_started_at END \
+             WHEN login_throttle.locked_until > $11 THEN login_throttle.window_started_at \
+             WHEN login_throttle.window_started_at <= $12 THEN $13 \
+             ELSE login_throttle.window_started_at END \
          RETURNING failures, locked_until",
     )
     .bind(key)
-    .bind(if locks_at_once { 0_i64 } else { 1 })
     .bind(now)
-    .bind(locks_at_once.then_some(lock_until))
-    .bind(now - window)
-    .bind(threshold)
-    .bind(now - window)
+    .bind((threshold <= 1).then_some(lock_until))
+    .bind(now)
+    .bind(cutoff)
+    .bind(now)
+    .bind(cutoff)
+    .bind((threshold <= 1).then_some(lock_until))
     .bind(threshold)
     .bind(lock_until)
-    .bind(now - window)
-    .bind(threshold)
+    .bind(now)
+    .bind(cutoff)
     .bind(now)
     .fetch_one(ex)
     .await?;
-    let failures: i64 = row.try_get("failures")?;
+    let attempts: i64 = row.try_get("failures")?;
     let until: Option<i64> = row.try_get("locked_until")?;
-    Ok(failures == 0 && until == Some(lock_until))
+    Ok(match until {
+        Some(until) if until > now && attempts > threshold => Attempt::Locked { until },
+        Some(until) if until > now => Attempt::Allowed { locked_now: true },
+        _ => Attempt::Allowed { locked_now: false },
+    })
 }
 
-/// Forgets the failures of `key` after a successful sign-in (a lock stays until it ends).
+/// Forgets the attempts of `key`: the password was right.
 pub async fn clear<'c>(
     ex: impl Executor<'c, Database = Any>,
     key: &str,
-    now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM login_throttle WHERE key = $1 \
-         AND (locked_until IS NULL OR locked_until <= $2)",
-    )
-    .bind(key)
-    .bind(now)
-    .execute(ex)
-    .await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 

@@ -180,13 +180,14 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_user ON api_keys(user_id);
 "#,
     },
-    // Account-takeover defences: a verification link activates the password of the signup
-    // that sent it; sign-in failures are counted per account, per unknown identifier and per
+    // Account-takeover defences: a verification link activates the password (and username)
+    // of the signup that sent it; sign-in failures are counted per account, per unknown identifier and per
     // trusted browser; a reset stops the browsers trusted before it.
     Migration {
         version: 4,
         sqlite: r#"
 ALTER TABLE one_time_tokens ADD COLUMN password_hash TEXT;
+ALTER TABLE one_time_tokens ADD COLUMN username TEXT;
 ALTER TABLE users ADD COLUMN credentials_reset_at INTEGER;
 CREATE TABLE login_throttle (
     key TEXT PRIMARY KEY,
@@ -197,6 +198,7 @@ CREATE TABLE login_throttle (
 "#,
         postgres: r#"
 ALTER TABLE one_time_tokens ADD COLUMN password_hash TEXT;
+ALTER TABLE one_time_tokens ADD COLUMN username TEXT;
 ALTER TABLE users ADD COLUMN credentials_reset_at BIGINT;
 CREATE TABLE login_throttle (
     key TEXT PRIMARY KEY,

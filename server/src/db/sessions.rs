@@ -12,23 +12,59 @@ pub struct NewSession<'a> {
     pub ip: Option<&'a str>,
 }
 
-pub async fn insert<'c>(
-    ex: impl Executor<'c, Database = Any>,
+/// What a new session stands on, checked again as it is inserted.
+#[derive(Debug, Clone, Copy)]
+pub enum Proof<'a> {
+    /// The password hash the password was verified against: a reset that committed since
+    /// changed it.
+    Password(&'a str),
+    /// A provider sign-in that started at this time: a reset since ends it.
+    Provider { started_at: i64 },
+}
+
+/// Inserts the session if its proof still holds. On PostgreSQL the check waits for (and
+/// then sees) a reset in progress on the account's row, so a sign-in racing a reset either
+/// ends before it (and is revoked by it) or is refused.
+pub async fn insert_if(
+    db: &super::Db,
     s: &NewSession<'_>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    proof: Proof<'_>,
+) -> Result<bool, sqlx::Error> {
+    let share = if db.dialect == super::Dialect::Postgres {
+        " FOR SHARE"
+    } else {
+        ""
+    };
+    let (condition, value): (&str, ProofValue) = match proof {
+        Proof::Password(hash) => ("password_hash = $8", ProofValue::Text(hash)),
+        Proof::Provider { started_at } => (
+            "(credentials_reset_at IS NULL OR credentials_reset_at < $8)",
+            ProofValue::Time(started_at),
+        ),
+    };
+    let sql = format!(
         "INSERT INTO sessions (id, user_id, created_at, expires_at, user_agent, ip) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(s.id)
-    .bind(s.user_id)
-    .bind(s.now)
-    .bind(s.expires_at)
-    .bind(s.user_agent)
-    .bind(s.ip)
-    .execute(ex)
-    .await?;
-    Ok(())
+         SELECT $1, $2, $3, $4, $5, $6 \
+         WHERE EXISTS (SELECT 1 FROM users WHERE id = $7 AND {condition}{share})"
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(s.id)
+        .bind(s.user_id)
+        .bind(s.now)
+        .bind(s.expires_at)
+        .bind(s.user_agent)
+        .bind(s.ip)
+        .bind(s.user_id);
+    let query = match value {
+        ProofValue::Text(text) => query.bind(text),
+        ProofValue::Time(time) => query.bind(time),
+    };
+    Ok(query.execute(&db.pool).await?.rows_affected() == 1)
+}
+
+enum ProofValue<'a> {
+    Text(&'a str),
+    Time(i64),
 }
 
 const LIVE_USER_SQL: &str = concat!(

@@ -37,6 +37,9 @@ pub struct NewToken<'a> {
     /// For a verification link: the password hash it activates (that of the signup which
     /// sent it), so that nobody else's pending password is ever activated by it.
     pub password_hash: Option<&'a str>,
+    /// For a verification link: the username asked for at that signup, claimed when the
+    /// address is verified (so a signup's answer never depends on the address).
+    pub username: Option<&'a str>,
 }
 
 pub async fn insert<'c>(
@@ -45,8 +48,8 @@ pub async fn insert<'c>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO one_time_tokens \
-           (token_hash, user_id, purpose, created_at, expires_at, password_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+           (token_hash, user_id, purpose, created_at, expires_at, password_hash, username) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(token.token_hash)
     .bind(token.user_id)
@@ -54,6 +57,7 @@ pub async fn insert<'c>(
     .bind(token.now)
     .bind(token.expires_at)
     .bind(token.password_hash)
+    .bind(token.username)
     .execute(ex)
     .await?;
     Ok(())
@@ -86,8 +90,11 @@ pub async fn find<'c>(
 /// A token just spent.
 pub struct Spent {
     pub user_id: String,
-    /// The password a verification link activates, when it carries one.
+    /// The password a verification link activates; none when several signups used the
+    /// address.
     pub password_hash: Option<String>,
+    /// The username a verification link claims, if any.
+    pub username: Option<String>,
 }
 
 /// Spends the token if it is unused and unexpired, in one statement so that two concurrent
@@ -101,7 +108,7 @@ pub async fn consume<'c>(
     let row = sqlx::query(
         "UPDATE one_time_tokens SET used_at = $1 \
          WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $4 \
-         RETURNING user_id, password_hash",
+         RETURNING user_id, password_hash, username",
     )
     .bind(now)
     .bind(token_hash)
@@ -113,24 +120,23 @@ pub async fn consume<'c>(
         Ok(Spent {
             user_id: row.try_get("user_id")?,
             password_hash: row.try_get("password_hash")?,
+            username: row.try_get("username")?,
         })
     })
     .transpose()
 }
 
-/// Removes the account's unspent tokens of this purpose: they answer `invalid` from now on.
-/// A new signup for an unverified address does this, so that no earlier link can activate
-/// an earlier signup's password.
-pub async fn discard_unspent<'c>(
+/// Several signups used one unverified address: no pending link activates a password any
+/// more, whoever set it (PH1). The links still verify the address.
+pub async fn forget_pending_passwords<'c>(
     ex: impl Executor<'c, Database = Any>,
     user_id: &str,
-    purpose: Purpose,
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
-        "DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+        "UPDATE one_time_tokens SET password_hash = NULL \
+         WHERE user_id = $1 AND purpose = 'verify_email' AND used_at IS NULL",
     )
     .bind(user_id)
-    .bind(purpose.as_str())
     .execute(ex)
     .await?;
     Ok(done.rows_affected())

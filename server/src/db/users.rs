@@ -272,34 +272,70 @@ pub async fn unique_username<'c>(
     }
     // 48 random bits: taken only by a collision no one can arrange. The insert's unique
     // constraint still guards the impossible case.
-    Ok(format!("{base}-{}", crate::auth::random::hex_token(6)))
+    let short: String = base.chars().take(19).collect();
+    Ok(format!("{short}-{}", crate::auth::random::hex_token(6)))
 }
 
-/// A new signup for an unverified account: its password becomes the pending one (what a
-/// correct-password login answers EMAIL_NOT_VERIFIED for), and its username, when given.
-pub async fn replace_pending_signup<'c>(
+/// Several signups used this unverified address: its pending password is dropped. False
+/// when the address was verified meanwhile.
+pub async fn forget_pending_password<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: &str,
-    hash: &str,
-    username: Option<&str>,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE users SET password_hash = $1, username = COALESCE($2, username), \
-         updated_at = $3 WHERE id = $4 AND email_verified_at IS NULL",
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET password_hash = NULL, updated_at = $1 \
+         WHERE id = $2 AND email_verified_at IS NULL",
     )
-    .bind(hash)
-    .bind(username)
     .bind(now)
     .bind(id)
     .execute(ex)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Verifies the address through a mailed link and activates the password that link
-/// carries (or keeps the pending one for a link that carries none). Returns false when the
-/// address was already verified: a link then changes nothing.
+/// The password a new verification link for this unverified account carries: `None` (no
+/// row) once it was verified, `Some(None)` when several signups used the address. Read with
+/// a write, so a signup that drops the pending password cannot slip between read and link.
+pub async fn pending_password<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    now: i64,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE users SET updated_at = $1 WHERE id = $2 AND email_verified_at IS NULL \
+         RETURNING password_hash",
+    )
+    .bind(now)
+    .bind(id)
+    .fetch_optional(ex)
+    .await?;
+    row.map(|row| row.try_get("password_hash")).transpose()
+}
+
+/// Claims a username asked for at signup, if nobody has it; false otherwise.
+pub async fn claim_username<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    username: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET username = $1, updated_at = $2 WHERE id = $3 \
+         AND NOT EXISTS (SELECT 1 FROM users other WHERE other.username = $4)",
+    )
+    .bind(username)
+    .bind(now)
+    .bind(id)
+    .bind(username)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Verifies the address through a mailed link and makes the password that link carries the
+/// account's (none, for a link that carries none). Returns false when the address was
+/// already verified: a link then changes nothing.
 pub async fn verify_with_link<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: &str,
@@ -308,7 +344,7 @@ pub async fn verify_with_link<'c>(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE users SET email_verified_at = $1, \
-         password_hash = COALESCE($2, password_hash), updated_at = $3 \
+         password_hash = $2, updated_at = $3 \
          WHERE id = $4 AND email_verified_at IS NULL",
     )
     .bind(now)
@@ -334,6 +370,42 @@ pub async fn set_password<'c>(
         .execute(ex)
         .await?;
     Ok(())
+}
+
+/// Locks the account's row for the rest of the transaction on PostgreSQL (SQLite already
+/// runs one writer at a time), so that changes to its credentials take turns.
+pub async fn lock(
+    conn: &mut sqlx::AnyConnection,
+    dialect: super::Dialect,
+    id: &str,
+) -> Result<(), sqlx::Error> {
+    if dialect == super::Dialect::Postgres {
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Replaces a hash with a stronger one of the same password, unless it changed meanwhile.
+pub async fn upgrade_hash<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &str,
+    old: &str,
+    new: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4",
+    )
+    .bind(new)
+    .bind(now)
+    .bind(id)
+    .bind(old)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records an account recovery: browsers trusted before it are trusted no more.

@@ -90,14 +90,32 @@ pub fn verify_email_again(link: &str, hours: u64) -> Mail {
         "verify_email",
         "Verify your email address",
         &[
-            "Someone just signed up with this address again. This link finishes that signup, with the password chosen for it; links in earlier mails no longer work.",
+            "Someone signed up with this address again before it was verified. Since we cannot tell which signup was yours, no password chosen at signup is kept: once you verify, we mail you a link to choose yours.",
             &expiry,
         ],
         Some(Action {
             label: "Verify email address",
             url: link,
         }),
-        "If you did not just sign up, do not click the link: nobody can use the account until it is clicked.",
+        "If you did not sign up, ignore this email: nobody can use the account until the address is verified.",
+    )
+}
+
+/// After a verification that kept no password: the owner chooses one.
+pub fn choose_password(link: &str, minutes: u64) -> Mail {
+    let expiry = format!("The link works once and expires in {minutes} minutes.");
+    render(
+        "choose_password",
+        "Choose your password",
+        &[
+            "Your email address is verified. More than one signup used it before that, so no password chosen at signup was kept: choose yours now.",
+            &expiry,
+        ],
+        Some(Action {
+            label: "Choose a password",
+            url: link,
+        }),
+        "You can also ask for a new link on the sign-in page with \"Forgot your password?\".",
     )
 }
 

@@ -10,7 +10,7 @@ use crate::{
     },
     db::{api_keys, new_id},
     error::{ApiError, ApiResult},
-    extract::{ApiJson, AuthUser},
+    extract::{ApiJson, AuthUser, ClientIp},
     state::AppState,
 };
 use app::api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Data, Success};
@@ -38,6 +38,7 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     auth: AuthUser,
     ApiJson(req): ApiJson<CreateApiKeyRequest>,
 ) -> ApiResult<Json<Data<CreatedApiKey>>> {
@@ -58,13 +59,14 @@ pub async fn create(
             format!("A key lives from 1 to {MAX_DAYS} days"),
         ));
     }
-    reauth::require_recent_sign_in(&state, &auth, req.password.as_deref()).await?;
+    reauth::require_recent_sign_in(&state, &auth, req.password.as_deref(), ip).await?;
     let now = state.clock.now();
     let key = format!("{KEY_PREFIX}{}", hex_token(32));
     let id = new_id();
     let prefix = key[..SHOWN_CHARS].to_owned();
     let expires_at = now + i64::from(req.expires_in_days) * 86_400;
-    let created = api_keys::insert_within_cap(
+    let session_id = auth.session()?.sid.clone();
+    let outcome = api_keys::insert_within_cap(
         &state.db,
         &api_keys::NewApiKey {
             id: &id,
@@ -75,14 +77,23 @@ pub async fn create(
             now,
             expires_at,
         },
+        &session_id,
         MAX_KEYS_PER_ACCOUNT,
     )
     .await?;
-    if !created {
-        return Err(ApiError::validation(
-            "name",
-            format!("An account has at most {MAX_KEYS_PER_ACCOUNT} keys; revoke one first"),
-        ));
+    match outcome {
+        api_keys::Insert::Created => {}
+        api_keys::Insert::CapReached => {
+            return Err(ApiError::validation(
+                "name",
+                format!("An account has at most {MAX_KEYS_PER_ACCOUNT} keys; revoke one first"),
+            ));
+        }
+        api_keys::Insert::SessionEnded => {
+            return Err(ApiError::Unauthorized(
+                "Your session has ended; sign in again",
+            ));
+        }
     }
     tracing::info!(user = %auth.user.id, key = %id, "API key created");
     Ok(Json(Data {

@@ -1,16 +1,34 @@
 //! `GET /dev/mailbox`: with no SMTP server configured, the mail the console sent, newest
 //! first, with clickable links. Only routed in that mode.
 
-use crate::{db::outbox, error::ApiResult, mail, state::AppState};
+use crate::{
+    db::outbox,
+    error::{ApiError, ApiResult},
+    mail,
+    state::AppState,
+};
 use axum::{
-    extract::State,
-    http::header,
-    response::{Html, IntoResponse},
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, header},
+    response::{Html, IntoResponse, Response},
 };
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use std::fmt::Write;
+use std::net::SocketAddr;
 
-pub async fn mailbox(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+pub async fn mailbox(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    // A console that only looks local may still sit behind a tunnel or proxy: then the
+    // mailbox (every reset link) is not for whoever reaches it through them.
+    let relayed = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|name| headers.contains_key(*name));
+    if state.config.dev_mailbox_loopback_only && (relayed || !peer.ip().is_loopback()) {
+        return Err(ApiError::NotFound);
+    }
     let rows = outbox::recent(&state.db.pool, 50).await?;
     let mut page = String::from(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -58,5 +76,6 @@ pub async fn mailbox(State(state): State<AppState>) -> ApiResult<impl IntoRespon
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         Html(page),
-    ))
+    )
+        .into_response())
 }

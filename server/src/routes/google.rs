@@ -198,6 +198,7 @@ pub async fn callback(
                     now,
                     expires_at: now + HANDOFF_TTL,
                     password_hash: None,
+                    username: None,
                 },
             )
             .await?;
@@ -442,7 +443,12 @@ async fn exchange(
     if user.disabled_at.is_some() {
         return Err(disabled());
     }
-    let opened = session::open(state, &user, headers, ip).await?;
+    let proof = crate::db::sessions::Proof::Provider {
+        started_at: claims.iat,
+    };
+    let opened = session::open(state, &user, proof, headers, ip)
+        .await?
+        .ok_or_else(|| refused("the account was recovered during the sign-in"))?;
     tracing::info!(user = %user.id, "signed in with Google");
     Ok(opened)
 }

@@ -27,16 +27,30 @@ impl Link {
     }
 }
 
+/// What a verification link carries from the signup that sent it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pending<'a> {
+    /// The password the link activates; none makes a verified account without one.
+    pub password_hash: Option<&'a str>,
+    /// The username the link claims, if still free.
+    pub username: Option<&'a str>,
+}
+
 /// Creates a token for the account and returns it; only its hash is stored. A verification
-/// link carries the pending password it activates (`password_hash`).
+/// link carries what its signup chose (`pending`); other links carry nothing.
 pub async fn issue_token(
     conn: &mut AnyConnection,
     state: &AppState,
     user_id: &str,
     link: Link,
-    password_hash: Option<&str>,
+    pending: Pending<'_>,
     now: i64,
 ) -> Result<String, sqlx::Error> {
+    let pending = if link == Link::VerifyEmail {
+        pending
+    } else {
+        Pending::default()
+    };
     let ttl = match link {
         Link::VerifyEmail => state.config.verify_token_ttl,
         Link::ResetPassword => state.config.reset_token_ttl,
@@ -51,7 +65,8 @@ pub async fn issue_token(
             purpose,
             now,
             expires_at: now + ttl.as_secs() as i64,
-            password_hash: password_hash.filter(|_| link == Link::VerifyEmail),
+            password_hash: pending.password_hash,
+            username: pending.username,
         },
     )
     .await?;

@@ -8,11 +8,10 @@
 
 use super::session_cookie;
 use crate::{
-    auth::{device, password, random, ratelimit::Action},
-    db::{login_throttle, users},
+    auth::{device, password, ratelimit::Action, throttle},
+    db::{sessions::Proof, users},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientIp, cookie_value},
-    mail::templates,
     state::AppState,
 };
 use app::api::{Data, LoginRequest, LoginResponse};
@@ -59,15 +58,10 @@ pub async fn login(
         users::by_username(&state.db.pool, &identifier).await?
     };
     let now = state.clock.now();
-    let throttle = Throttle::for_attempt(&state, &headers, user.as_ref(), &identifier, now);
-    // A locked key answers the same, at once, whether or not an account is behind it (RL3).
-    if let Some(locked_until) =
-        login_throttle::locked_until(&state.db.pool, &throttle.key, now).await?
-    {
-        return Err(ApiError::AccountLocked {
-            retry_after: std::time::Duration::from_secs((locked_until - now) as u64),
-        });
-    }
+    let counter = attempt_counter(&state, &headers, user.as_ref(), &identifier, now);
+    // Counted before the password is checked; a locked counter answers the same, at once,
+    // whether or not an account is behind it (RL3).
+    let locked_now = throttle::begin(&state, &counter.key).await?;
 
     let candidate: String = req.password.nfkc().collect();
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
@@ -75,10 +69,16 @@ pub async fn login(
     let user = match user {
         Some(user) if verified.ok => user,
         other => {
-            throttle.failed(&state, other.as_ref(), now).await?;
+            if let Some(user) = &other {
+                tracing::info!(user = %user.id, trusted_browser = counter.trusted, "failed login");
+                if locked_now && !counter.trusted {
+                    throttle::notify_owner(&state, user);
+                }
+            }
             return Err(ApiError::Unauthorized(WRONG_CREDENTIALS));
         }
     };
+    throttle::succeeded(&state, &counter.key).await?;
 
     if user.disabled_at.is_some() {
         return Err(ApiError::AccountDisabled);
@@ -87,14 +87,19 @@ pub async fn login(
         return Err(ApiError::EmailNotVerified);
     }
 
-    login_throttle::clear(&state.db.pool, &throttle.key, now).await?;
+    let mut proven = user.password_hash.clone().unwrap_or_default();
     if verified.needs_rehash {
         let hash = state.hasher.hash(candidate).await?;
-        users::set_password(&state.db.pool, &user.id, &hash, now).await?;
-        tracing::info!(user = %user.id, "password hash upgraded");
+        // Only over the hash just verified: a reset committed meanwhile stays.
+        if users::upgrade_hash(&state.db.pool, &user.id, &proven, &hash, now).await? {
+            tracing::info!(user = %user.id, "password hash upgraded");
+            proven = hash;
+        }
     }
 
-    let session = super::session::open(&state, &user, &headers, ip).await?;
+    let session = super::session::open(&state, &user, Proof::Password(&proven), &headers, ip)
+        .await?
+        .ok_or(ApiError::Unauthorized(WRONG_CREDENTIALS))?;
     tracing::info!(user = %user.id, "signed in");
 
     let cookie = session_cookie(&state, &session.token, session.ttl);
@@ -113,77 +118,34 @@ pub async fn login(
         .into_response())
 }
 
-/// Which failure counter an attempt counts against (see `db::login_throttle`).
-struct Throttle {
+/// The counter an attempt counts against (see `auth::throttle`).
+struct Counter {
     key: String,
-    /// Failures from untrusted clients of a real account: the owner hears when they lock it.
-    untrusted_account: bool,
+    /// A browser that signed in to this very account since its last recovery.
+    trusted: bool,
 }
 
-impl Throttle {
-    fn for_attempt(
-        state: &AppState,
-        headers: &HeaderMap,
-        user: Option<&users::User>,
-        identifier: &str,
-        now: i64,
-    ) -> Throttle {
-        let Some(user) = user else {
-            return Throttle {
-                key: format!("i:{}", random::token_hash(identifier)),
-                untrusted_account: false,
-            };
-        };
-        // A browser that signed in to this very account since its last recovery.
-        let trusted = cookie_value(headers, device::cookie_name(state.config.https()))
+fn attempt_counter(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: Option<&users::User>,
+    identifier: &str,
+    now: i64,
+) -> Counter {
+    let device = user.and_then(|user| {
+        cookie_value(headers, device::cookie_name(state.config.https()))
             .and_then(|value| state.devices.read(&value, now))
             .filter(|d| d.user_id == user.id)
-            .filter(|d| d.issued_at > user.credentials_reset_at.unwrap_or(i64::MIN));
-        match trusted {
-            Some(device) => Throttle {
-                key: format!("d:{}", device.id),
-                untrusted_account: false,
-            },
-            None => Throttle {
-                key: format!("u:{}", user.id),
-                untrusted_account: true,
-            },
-        }
-    }
-
-    /// Counts a wrong password; when it locks an account for untrusted clients, its owner
-    /// is told by mail (once per lock, since a locked key is refused before any count).
-    async fn failed(
-        &self,
-        state: &AppState,
-        user: Option<&users::User>,
-        now: i64,
-    ) -> ApiResult<()> {
-        let window = state.config.lockout_duration.as_secs() as i64;
-        let locked = login_throttle::record_failure(
-            &state.db.pool,
-            &self.key,
-            i64::from(state.config.lockout_threshold),
-            window,
-            window,
-            now,
-        )
-        .await?;
-        if let Some(user) = user {
-            tracing::info!(user = %user.id, trusted_browser = !self.untrusted_account, "failed login");
-            if locked && self.untrusted_account {
-                tracing::warn!(user = %user.id, "account locked for untrusted clients");
-                let notice = templates::sign_in_attempts(
-                    state.config.lockout_duration.as_secs().div_ceil(60),
-                    &state.config.link("/forgot-password"),
-                );
-                let mut tx = state.db.pool.begin().await?;
-                if super::links::queue_capped(&mut tx, state, &user.email, &notice, now).await? {
-                    tx.commit().await?;
-                    state.mailer.wake();
-                }
-            }
-        }
-        Ok(())
+            .filter(|d| d.issued_at >= user.credentials_reset_at.unwrap_or(i64::MIN))
+    });
+    match device {
+        Some(device) => Counter {
+            key: throttle::device_key(&device.id),
+            trusted: true,
+        },
+        None => Counter {
+            key: state.throttle.identifier_key(identifier),
+            trusted: false,
+        },
     }
 }

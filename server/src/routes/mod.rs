@@ -23,6 +23,7 @@ use axum::{
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use api_keys::KEY_PREFIX as API_KEY_PREFIX;
+pub use links::queue_capped;
 
 /// Request bodies above this are refused before they are read in full.
 const MAX_BODY_BYTES: usize = 64 * 1024;

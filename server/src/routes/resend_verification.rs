@@ -67,17 +67,20 @@ async fn send_link(state: &AppState, email: &str, link: Link) -> Result<(), sqlx
     }
     let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
-    // A new verification link activates the password of the latest signup, never an older
-    // one (each signup for an unverified address replaces the pending password).
-    let token = links::issue_token(
-        &mut tx,
-        state,
-        &user.id,
-        link,
-        user.password_hash.as_deref(),
-        now,
-    )
-    .await?;
+    // A new verification link carries the account's pending password, read inside this
+    // transaction: none once several signups used the address.
+    let pending = match link {
+        Link::VerifyEmail => match users::pending_password(&mut *tx, &user.id, now).await? {
+            Some(hash) => hash,
+            None => return Ok(()),
+        },
+        Link::ResetPassword => None,
+    };
+    let carried = links::Pending {
+        password_hash: pending.as_deref(),
+        username: None,
+    };
+    let token = links::issue_token(&mut tx, state, &user.id, link, carried, now).await?;
     let mail = match link {
         Link::VerifyEmail => templates::verify_email(
             &links::verify_link(state, &token),

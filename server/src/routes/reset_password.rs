@@ -5,7 +5,7 @@
 
 use super::links;
 use crate::{
-    auth::{password, random, ratelimit::Action},
+    auth::{password, random, ratelimit::Action, throttle},
     db::{api_keys, sessions, tokens, tokens::Purpose, users},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientIp},
@@ -16,6 +16,8 @@ use app::api::{Data, ResetPasswordRequest, Success, TokenState, TokenStateRespon
 use axum::{
     Json,
     extract::{Query, State},
+    http::header,
+    response::{IntoResponse, Response},
 };
 
 pub async fn validate(
@@ -34,7 +36,7 @@ pub async fn reset(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<ResetPasswordRequest>,
-) -> ApiResult<Json<Data<Success>>> {
+) -> ApiResult<Response> {
     state.limits.check_ip(Action::Token, ip)?;
     let (token_state, user_id) =
         links::token_state(&state, &req.token, Purpose::ResetPassword).await?;
@@ -54,6 +56,8 @@ pub async fn reset(
 
     let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
+    // The account's row first, as every flow that changes its credentials takes it.
+    users::lock(&mut tx, state.db.dialect, &user.id).await?;
     let token_hash = random::token_hash(&req.token);
     if tokens::consume(&mut *tx, &token_hash, Purpose::ResetPassword, now)
         .await?
@@ -82,13 +86,18 @@ pub async fn reset(
     tx.commit().await?;
     state.sessions.forget_user(&user.id);
     state.mailer.wake();
+    // The owner starts afresh: earlier lockouts are forgotten, and this browser, which just
+    // proved the mailbox, is trusted from now on.
+    throttle::forget_account(&state, &user).await?;
     tracing::info!(
         user = %user.id,
         sessions_revoked = stopped.sessions,
         api_keys_revoked = stopped.api_keys,
         "password reset"
     );
-    Ok(Json(Data {
+    let trust = super::device_cookie(&state, &user.id, now);
+    let body = Json(Data {
         data: Success { success: true },
-    }))
+    });
+    Ok(([(header::SET_COOKIE, trust)], body).into_response())
 }

@@ -25,12 +25,15 @@ pub struct Opened {
     pub expires_at: i64,
 }
 
+/// Opens a session for `user`, unless the proof it was opened on went stale while the
+/// request ran (a reset committed in between): then `None`.
 pub async fn open(
     state: &AppState,
     user: &User,
+    proof: sessions::Proof<'_>,
     headers: &HeaderMap,
     ip: IpAddr,
-) -> ApiResult<Opened> {
+) -> ApiResult<Option<Opened>> {
     let now = state.clock.now();
     let ttl = state.config.session_ttl.as_secs() as i64;
     let session_id = new_id();
@@ -39,8 +42,8 @@ pub async fn open(
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(256).collect::<String>());
     let ip_text = ip.to_string();
-    sessions::insert(
-        &state.db.pool,
+    let opened = sessions::insert_if(
+        &state.db,
         &sessions::NewSession {
             id: &session_id,
             user_id: &user.id,
@@ -49,16 +52,20 @@ pub async fn open(
             user_agent: user_agent.as_deref(),
             ip: Some(&ip_text),
         },
+        proof,
     )
     .await?;
+    if !opened {
+        return Ok(None);
+    }
     let token = state
         .jwt
         .issue(Kind::Session, &user.id, &session_id, now, ttl);
-    Ok(Opened {
+    Ok(Some(Opened {
         token,
         ttl,
         expires_at: now + ttl,
-    })
+    }))
 }
 
 pub async fn me(auth: AuthUser) -> Json<Data<UserInfo>> {

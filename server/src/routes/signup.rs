@@ -1,12 +1,12 @@
 //! `POST /api/auth/signup`: creates an unverified account and mails a verification link.
 //! Never signs in. An address that already has an account gets the same answer, and its
-//! owner gets a mail instead (EN2). A verification link activates only the password chosen
-//! at the signup that mailed it, and only the latest signup's (PH1).
+//! owner gets a mail instead (EN2). A verification link activates the password chosen at the
+//! signup that mailed it, and none once several signups used the address (PH1).
 
 use super::links::{self, Link};
 use crate::{
     auth::{password, ratelimit::Action},
-    db::{new_id, tokens, tokens::Purpose, users},
+    db::{new_id, tokens, users},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientIp},
     mail::templates,
@@ -38,8 +38,8 @@ pub async fn signup(
         password::check_policy(&req.password, state.config.password_min_length, &context)
             .map_err(|message| ApiError::validation("password", message))?;
 
-    // The username is checked before the address is looked up, so whether it is free is
-    // the only thing this answer can tell (EN2).
+    // The username is checked before the address is looked up, and claimed only when the
+    // address is verified, so whether it is free is all this answer can tell (EN2).
     if let Some(name) = &username
         && users::username_taken(&state.db.pool, name).await?
     {
@@ -53,8 +53,8 @@ pub async fn signup(
     match users::by_email(&state.db.pool, &email).await? {
         Some(existing) if existing.is_verified() => notify_owner(&state, &existing, now).await?,
         Some(existing) if existing.disabled_at.is_some() => {}
-        Some(pending) => sign_up_again(&state, &pending, &hash, username.as_deref(), now).await?,
-        None => create(&state, &email, username, &hash, now).await?,
+        Some(pending) => sign_up_again(&state, &pending, username.as_deref(), now).await?,
+        None => create(&state, &email, username.as_deref(), &hash, now).await?,
     }
 
     Ok(Json(Data {
@@ -69,14 +69,12 @@ pub async fn signup(
 async fn create(
     state: &AppState,
     email: &str,
-    username: Option<String>,
+    requested: Option<&str>,
     hash: &str,
     now: i64,
 ) -> ApiResult<()> {
-    let username = match username {
-        Some(name) => name,
-        None => users::unique_username(&state.db.pool, email).await?,
-    };
+    // A name derived from the address until verification claims the requested one.
+    let username = users::unique_username(&state.db.pool, email).await?;
     let id = new_id();
     let mut tx = state.db.pool.begin().await?;
     let new_user = users::NewUser {
@@ -91,17 +89,21 @@ async fn create(
         .await
         .map_err(username_conflict)?;
     if !created {
-        // Another request created the address a moment ago: answer as for any existing
-        // address.
+        // Another signup created the address a moment ago: this one is a second signup.
         drop(tx);
-        if let Some(existing) = users::by_email(&state.db.pool, email).await?
-            && existing.is_verified()
-        {
-            notify_owner(state, &existing, now).await?;
-        }
-        return Ok(());
+        return match users::by_email(&state.db.pool, email).await? {
+            Some(existing) if existing.is_verified() => notify_owner(state, &existing, now).await,
+            Some(existing) if existing.disabled_at.is_none() => {
+                sign_up_again(state, &existing, requested, now).await
+            }
+            _ => Ok(()),
+        };
     }
-    let token = links::issue_token(&mut tx, state, &id, Link::VerifyEmail, Some(hash), now).await?;
+    let pending = links::Pending {
+        password_hash: Some(hash),
+        username: requested,
+    };
+    let token = links::issue_token(&mut tx, state, &id, Link::VerifyEmail, pending, now).await?;
     let mail = templates::verify_email(
         &links::verify_link(state, &token),
         links::verify_hours(state),
@@ -113,32 +115,32 @@ async fn create(
     Ok(())
 }
 
-/// A signup for an address whose account was never verified: whoever registered it first
-/// proved nothing, so this signup's password becomes the pending one and every earlier link
-/// is discarded. Only the link mailed now can activate it, and no link ever activates an
-/// earlier signup's password (PH1). This holds even when the hourly mail cap keeps the new
-/// link from being sent: the earlier links stop all the same.
+/// Another signup for an address whose account was never verified. Nobody can tell which
+/// signup is the owner's, so no password chosen at any of them is kept: every pending link
+/// still verifies the address, and verifying mails a link to choose a password (the
+/// mailbox proves the owner). Whoever signed up first or last, a squatter's password never
+/// opens the account, whichever link is clicked (PH1). This holds even when the hourly mail
+/// cap keeps the new link from being sent.
 async fn sign_up_again(
     state: &AppState,
     pending: &users::User,
-    hash: &str,
-    username: Option<&str>,
+    requested: Option<&str>,
     now: i64,
 ) -> ApiResult<()> {
     let mut tx = state.db.pool.begin().await?;
-    users::replace_pending_signup(&mut *tx, &pending.id, hash, username, now)
-        .await
-        .map_err(username_conflict)?;
-    tokens::discard_unspent(&mut *tx, &pending.id, Purpose::VerifyEmail).await?;
-    let token = links::issue_token(
-        &mut tx,
-        state,
-        &pending.id,
-        Link::VerifyEmail,
-        Some(hash),
-        now,
-    )
-    .await?;
+    users::lock(&mut tx, state.db.dialect, &pending.id).await?;
+    if !users::forget_pending_password(&mut *tx, &pending.id, now).await? {
+        // Verified a moment ago: answer as for any verified address.
+        drop(tx);
+        return notify_owner(state, pending, now).await;
+    }
+    tokens::forget_pending_passwords(&mut *tx, &pending.id).await?;
+    let claim = links::Pending {
+        password_hash: None,
+        username: requested,
+    };
+    let token =
+        links::issue_token(&mut tx, state, &pending.id, Link::VerifyEmail, claim, now).await?;
     let mail = templates::verify_email_again(
         &links::verify_link(state, &token),
         links::verify_hours(state),
@@ -146,7 +148,7 @@ async fn sign_up_again(
     links::queue_capped(&mut tx, state, &pending.email, &mail, now).await?;
     tx.commit().await?;
     state.mailer.wake();
-    tracing::info!(user = %pending.id, "signup repeated for an unverified address");
+    tracing::info!(user = %pending.id, "another signup for an unverified address");
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 backend_tests!(
     a_squatters_password_never_opens_the_owners_account,
+    a_single_signup_keeps_its_password_and_claims_its_username_on_verification,
     a_reset_ends_every_credential,
     api_keys_need_a_recent_sign_in,
     a_taken_username_tells_nothing_about_addresses,
@@ -45,63 +46,109 @@ async fn state_of(app: &TestApp, token: &str) -> String {
 }
 
 /// PH1 (classic pre-hijack): the attacker signs up with the victim's address and a password
-/// of their own, asks for more links, then the victim signs up. Whichever link the victim
-/// clicks, only the victim's password opens the account.
+/// of their own and asks for more links; the victim signs up too, before or after. Nobody can
+/// tell which signup was the owner's, so no password chosen at signup survives: whichever
+/// link the victim clicks, the address is verified, neither password opens the account, and
+/// the mailbox owner is sent a link to choose one.
 async fn a_squatters_password_never_opens_the_owners_account(backend: Backend) {
     let app = spawn!(Options::new(backend));
-    let victim = email("victim");
-    assert_eq!(
-        app.signup(&victim, SQUATTER_PASSWORD).await.status,
-        StatusCode::OK
-    );
-    let resend = app
-        .post("/api/auth/resend-verification", json!({"email": victim}))
-        .await;
-    assert_eq!(resend.status, StatusCode::OK);
-    app.mails(&victim, 2).await;
-    // The victim signs up: the same friendly answer as for a new address (EN2).
-    let reply = app.signup(&victim, OWNER_PASSWORD).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.json["data"]["verificationRequired"], true);
-    let tokens = verify_tokens(&app, &victim, 3).await;
-    let mut live = Vec::new();
-    for token in &tokens {
-        match state_of(&app, token).await.as_str() {
-            "valid" => live.push(token.clone()),
-            "invalid" => {}
-            other => panic!("an earlier link should be dead, got {other}"),
+    for squatter_first in [true, false] {
+        let victim = email("victim");
+        let (first, second) = if squatter_first {
+            (SQUATTER_PASSWORD, OWNER_PASSWORD)
+        } else {
+            (OWNER_PASSWORD, SQUATTER_PASSWORD)
+        };
+        assert_eq!(app.signup(&victim, first).await.status, StatusCode::OK);
+        app.post("/api/auth/resend-verification", json!({"email": victim}))
+            .await;
+        app.mails(&victim, 2).await;
+        // The second signup gets the same friendly answer as a new address (EN2).
+        let reply = app.signup(&victim, second).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.json["data"]["verificationRequired"], true);
+        // And a link the attacker asks for now carries no password either.
+        app.post("/api/auth/resend-verification", json!({"email": victim}))
+            .await;
+        let tokens = verify_tokens(&app, &victim, 4).await;
+        for token in &tokens {
+            assert_eq!(state_of(&app, token).await, "valid");
         }
-    }
-    assert_eq!(
-        live.len(),
-        1,
-        "only the latest signup's link may activate a password"
-    );
-    for token in &tokens {
-        if !live.contains(token) {
-            app.post("/api/auth/verify-email", json!({"token": token}))
+        // Whichever one is clicked (here: each in turn, on a fresh address).
+        let clicked = if squatter_first {
+            &tokens[0]
+        } else {
+            &tokens[3]
+        };
+        let verified = app
+            .post("/api/auth/verify-email", json!({"token": clicked}))
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+        assert_eq!(verified.json["data"]["choosePassword"], true);
+        for password in [SQUATTER_PASSWORD, OWNER_PASSWORD] {
+            app.login(&victim, password)
                 .await
-                .assert_error(400, "TOKEN_INVALID");
+                .assert_error(401, "UNAUTHORIZED");
         }
+        for token in &tokens {
+            if token != clicked {
+                assert_eq!(state_of(&app, token).await, "already_verified");
+            }
+        }
+        // The mailbox proved its owner: they choose the password.
+        let mails = app.mails(&victim, 5).await;
+        let index = mails
+            .iter()
+            .position(|m| m.subject == "Choose your password")
+            .expect("a link to choose a password");
+        let token = app.token_from_mail(&victim, index, "/reset-password").await;
+        let chosen = app
+            .post(
+                "/api/auth/reset-password",
+                json!({"token": token, "password": OWNER_PASSWORD}),
+            )
+            .await;
+        assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.body);
+        assert_eq!(
+            app.login(&victim, OWNER_PASSWORD).await.status,
+            StatusCode::OK
+        );
     }
-    // A link the attacker asks for now carries the owner's password, not theirs.
-    app.post("/api/auth/resend-verification", json!({"email": victim}))
+}
+
+/// With a single signup, its link (or a resend) activates that signup's password and claims
+/// the username it asked for; a username is claimed only at verification.
+async fn a_single_signup_keeps_its_password_and_claims_its_username_on_verification(
+    backend: Backend,
+) {
+    let app = spawn!(Options::new(backend));
+    let address = email("single");
+    let reply = app
+        .post(
+            "/api/auth/signup",
+            json!({"email": address, "password": OWNER_PASSWORD, "username": "claimed-name"}),
+        )
         .await;
-    let after = verify_tokens(&app, &victim, 4).await;
-    let resent = after.into_iter().find(|t| !tokens.contains(t)).unwrap();
+    assert_eq!(reply.status, StatusCode::OK);
+    app.post("/api/auth/resend-verification", json!({"email": address}))
+        .await;
+    let tokens = verify_tokens(&app, &address, 2).await;
+    // Until then the name is free: its answer says nothing about the address.
+    let probe = app
+        .post(
+            "/api/auth/signup",
+            json!({"email": email("probe"), "password": PASSWORD, "username": "claimed-name-2"}),
+        )
+        .await;
+    assert_eq!(probe.status, StatusCode::OK);
     let verified = app
-        .post("/api/auth/verify-email", json!({"token": resent}))
+        .post("/api/auth/verify-email", json!({"token": tokens[0]}))
         .await;
     assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
-    app.login(&victim, SQUATTER_PASSWORD)
-        .await
-        .assert_error(401, "UNAUTHORIZED");
-    assert_eq!(
-        app.login(&victim, OWNER_PASSWORD).await.status,
-        StatusCode::OK
-    );
-    // The victim's own signup link now only says the address is verified.
-    assert_eq!(state_of(&app, &live[0]).await, "already_verified");
+    assert_eq!(verified.json["data"]["choosePassword"], false);
+    let login = app.login(&address, OWNER_PASSWORD).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(login.json["data"]["user"]["username"], "claimed-name");
 }
 
 /// PH2: a stolen session mints a key; the owner's reset must stop the session, the key,
@@ -204,6 +251,9 @@ async fn a_taken_username_tells_nothing_about_addresses(backend: Backend) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
+    let token = app.token_from_mail(&owner, 0, "/verify-email").await;
+    app.post("/api/auth/verify-email", json!({"token": token}))
+        .await;
     let attempt = |address: String, username: &'static str| {
         let app = &app;
         async move {
@@ -258,23 +308,29 @@ async fn locked_and_unknown_identifiers_answer_alike(backend: Backend) {
     );
     assert_eq!(answers[0][3].0, StatusCode::LOCKED);
     assert_eq!(answers[0][0].0, StatusCode::UNAUTHORIZED);
-    // Asking by username counts against the same account.
+    // A username locks alike, known or not.
     app.clock.advance(601);
     let me = app.login(&known, PASSWORD).await;
     let username = me.json["data"]["user"]["username"]
         .as_str()
         .unwrap()
         .to_owned();
-    for _ in 0..3 {
-        app.post(
-            "/api/auth/login",
-            json!({"username": username, "password": "a wrong password, long enough"}),
-        )
-        .await;
+    let mut answers = Vec::new();
+    for name in [username.as_str(), "nobody-by-this-name"] {
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let reply = app
+                .post(
+                    "/api/auth/login",
+                    json!({"username": name, "password": "a wrong password, long enough"}),
+                )
+                .await;
+            seen.push((reply.status, reply.body));
+        }
+        answers.push(seen);
     }
-    app.login(&known, PASSWORD)
-        .await
-        .assert_error(423, "ACCOUNT_LOCKED");
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0][3].0, StatusCode::LOCKED);
 }
 
 fn browser() -> reqwest::Client {
@@ -357,7 +413,8 @@ async fn a_flood_of_wrong_passwords_never_locks_out_a_known_browser(backend: Bac
     let mails_now = app.mails(&address, mails.len()).await;
     assert_eq!(notices(&mails_now), 1, "exactly one notice per lock");
 
-    // After a reset, the browser trusted before it is a stranger again.
+    // The owner recovers the account from another browser: the lock is forgotten, and
+    // that browser is trusted from now on, while one trusted before is a stranger again.
     app.clock.advance(2);
     app.post("/api/auth/forgot-password", json!({"email": address}))
         .await;
@@ -370,17 +427,33 @@ async fn a_flood_of_wrong_passwords_never_locks_out_a_known_browser(backend: Bac
     let token = app
         .token_from_mail(&address, index, "/reset-password")
         .await;
-    let reset = app
-        .post(
-            "/api/auth/reset-password",
-            json!({"token": token, "password": "my new and private passphrase"}),
-        )
-        .await;
-    assert_eq!(reset.status, StatusCode::OK);
-    login_from(&app, &owner, &address, "my new and private passphrase")
+    let recovering = browser();
+    let reset = recovering
+        .post(app.url("/api/auth/reset-password"))
+        .json(&json!({"token": token, "password": NEW_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), StatusCode::OK);
+    assert_eq!(
+        app.login(&address, NEW_PASSWORD).await.status,
+        StatusCode::OK
+    );
+    for _ in 0..5 {
+        app.login(&address, "stranger guess, long enough").await;
+    }
+    login_from(&app, &owner, &address, NEW_PASSWORD)
         .await
         .assert_error(423, "ACCOUNT_LOCKED");
+    assert_eq!(
+        login_from(&app, &recovering, &address, NEW_PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
+
+const NEW_PASSWORD: &str = "my new and private passphrase";
 
 /// A display name or comment multiplies accounts per inbox and spoofs addresses.
 async fn display_name_addresses_are_refused_everywhere(backend: Backend) {
@@ -540,5 +613,28 @@ async fn the_google_callback_page_is_never_cached() {
         let reply = app.get(path).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(reply.headers["cache-control"], "no-store", "{path}");
+    }
+}
+
+/// A console that only looks local (no SMTP, loopback) keeps its dev mailbox to direct
+/// loopback requests: through a proxy or tunnel, every reset link would be public.
+#[tokio::test]
+async fn the_implicit_dev_mailbox_answers_only_direct_loopback_requests() {
+    let app = spawn!(
+        Options::new(Backend::Sqlite)
+            .dev_mailbox()
+            .set("DEV_MAILBOX", 0)
+            .set("PUBLIC_URL", "http://127.0.0.1:3999")
+    );
+    assert_eq!(app.get("/dev/mailbox").await.status, StatusCode::OK);
+    for header in ["x-forwarded-for", "forwarded", "x-real-ip"] {
+        let reply = app
+            .http
+            .get(app.url("/dev/mailbox"))
+            .header(header, "203.0.113.9")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::NOT_FOUND, "{header}");
     }
 }
