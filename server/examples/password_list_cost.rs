@@ -21,8 +21,11 @@ fn main() {
     let started = Instant::now();
     let entries = match std::env::args().nth(1) {
         Some(path) => {
-            let text: &'static str =
-                Box::leak(std::fs::read_to_string(path).expect("a list").into_boxed_str());
+            let text: &'static str = Box::leak(
+                std::fs::read_to_string(path)
+                    .expect("a list")
+                    .into_boxed_str(),
+            );
             let set: HashSet<&str> = text.lines().filter(|l| !l.is_empty()).collect();
             let n = set.len();
             std::mem::forget(set);
