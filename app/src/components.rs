@@ -1,6 +1,7 @@
 //! Form pieces shared by the pages: labelled fields with their errors, a password field with
 //! a show/hide toggle, an alert region, and the resend-verification button.
 
+use crate::api::paths;
 use crate::{
     api::{EmailRequest, ErrorCode, Success},
     client,
@@ -33,6 +34,8 @@ fn described_by(
     }
 }
 
+/// A labelled input with its hint and its error. `input_type="password"` adds a show/hide
+/// toggle (and is always required).
 #[component]
 pub fn Field(
     label: &'static str,
@@ -41,61 +44,37 @@ pub fn Field(
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let described = described_by(hint.is_some(), error, hint_id.clone(), error_id.clone());
-    view! {
-        <div class="field">
-            <label for=id>{label}{(!required).then(|| view! { <span class="optional">" (optional)"</span> })}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
-            <input
-                id=id
-                name=id
-                type=input_type
-                autocomplete=autocomplete
-                required=required
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=described
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-            />
-            <p class="field-error" id=error_id>{move || error.get()}</p>
-        </div>
-    }
-}
-
-#[component]
-pub fn PasswordField(
-    label: &'static str,
-    id: &'static str,
-    value: RwSignal<String>,
-    #[prop(into)] error: Signal<Option<String>>,
-    autocomplete: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
-) -> impl IntoView {
+    let secret = input_type == "password";
+    let required = required || secret;
     let (shown, set_shown) = signal(false);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described = described_by(hint.is_some(), error, hint_id.clone(), error_id.clone());
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+    let kind = move || match (secret, shown.get()) {
+        (true, false) => "password",
+        (true, true) => "text",
+        (false, _) => input_type,
+    };
+    let input = view! {
+        <input
+            id=id
+            name=id
+            type=kind
+            autocomplete=autocomplete
+            required=required
+            aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+            aria-describedby=described
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
+    };
+    let control = if secret {
+        view! {
             <div class="password">
-                <input
-                    id=id
-                    name=id
-                    type=move || if shown.get() { "text" } else { "password" }
-                    autocomplete=autocomplete
-                    required=true
-                    aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                    aria-describedby=described
-                    prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))
-                />
+                {input}
                 <button
                     type="button"
                     class="toggle"
@@ -106,6 +85,16 @@ pub fn PasswordField(
                     {move || if shown.get() { "Hide" } else { "Show" }}
                 </button>
             </div>
+        }
+        .into_any()
+    } else {
+        input.into_any()
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}{(!required).then(|| view! { <span class="optional">" (optional)"</span> })}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{move || h.get()}</p> })}
+            {control}
             <p class="field-error" id=error_id>{move || error.get()}</p>
         </div>
     }
@@ -140,7 +129,7 @@ pub fn ResendButton(#[prop(into)] email: Signal<String>) -> impl IntoView {
         set_pending.set(true);
         leptos::task::spawn_local(async move {
             let result = client::post::<_, Success>(
-                "/api/auth/resend-verification",
+                paths::RESEND_VERIFICATION,
                 &EmailRequest { email: address },
             )
             .await;
@@ -237,7 +226,7 @@ pub fn GoogleButton() -> impl IntoView {
                 providers.await.google.then(|| view! {
                     <div class="alternative">
                         // rel=external: the router must let the browser leave for the server.
-                        <a class="button google" href="/api/auth/google" rel="external">
+                        <a class="button google" href=paths::GOOGLE rel="external">
                             "Continue with Google"
                         </a>
                         <p class="divider"><span>"or"</span></p>

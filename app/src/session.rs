@@ -1,6 +1,7 @@
 //! What the server knows when it renders a page — the signed-in user and the sign-in methods
 //! on offer — handed to the browser with the page (no second request at hydration).
 
+use crate::api::paths;
 use crate::api::{Providers, UserInfo};
 use leptos::prelude::*;
 use serde::{Serialize, de::DeserializeOwned};
@@ -10,12 +11,12 @@ use serde::{Serialize, de::DeserializeOwned};
 pub struct SessionUser(pub Option<UserInfo>);
 
 pub fn current_user() -> OnceResource<Option<UserInfo>> {
-    from_server_or_api::<SessionUser, _>("/api/auth/me", |session| session.0.clone(), None)
+    from_server_or_api::<SessionUser, _>(paths::ME, |session| session.0.clone(), None)
 }
 
 /// Whether "Continue with Google" is offered.
 pub fn providers() -> OnceResource<Providers> {
-    from_server_or_api::<Providers, _>("/api/auth/providers", |p| *p, Providers::default())
+    from_server_or_api::<Providers, _>(paths::PROVIDERS, |p| *p, Providers::default())
 }
 
 /// On the server: read from the request's extensions. In the browser after client-side

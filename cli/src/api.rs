@@ -66,7 +66,9 @@ impl Client {
         request: &console_api::LoginRequest,
         device: Option<&str>,
     ) -> Result<(console_api::LoginResponse, Option<String>), CallError> {
-        let mut call = self.agent.post(&format!("{}/api/auth/login", self.base));
+        let mut call = self
+            .agent
+            .post(&format!("{}{}", self.base, console_api::paths::LOGIN));
         if let Some(device) = device {
             call = call.set(
                 "Cookie",

@@ -2,6 +2,7 @@
 
 use crate::{Context, Failure, output};
 use clap::Subcommand;
+use console_api::paths;
 use console_api::{
     AdminUser, ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Role, RoleRequest, Success,
     format::{date, optional_date},
@@ -80,12 +81,15 @@ pub fn api_key(context: &Context, command: ApiKeyCommand) -> Result<(), Failure>
                 password: None,
             };
             let created: CreatedApiKey =
-                match client.post("/api/keys", Some(&credential), &request) {
+                match client.post(paths::API_KEYS, Some(&credential), &request) {
                     // The session is not a recent sign-in: confirm with the password, once.
                     Err(e) if e.code == Some(console_api::ErrorCode::ReauthRequired) => {
-                        request.password =
-                            Some(context.password("Password (to confirm it is you): ")?);
-                        client.post("/api/keys", Some(&credential), &request)
+                        request.password = Some(
+                            context
+                                .password("Password (to confirm it is you): ")?
+                                .into(),
+                        );
+                        client.post(paths::API_KEYS, Some(&credential), &request)
                     }
                     other => other,
                 }
@@ -103,7 +107,7 @@ pub fn api_key(context: &Context, command: ApiKeyCommand) -> Result<(), Failure>
         }
         ApiKeyCommand::List => {
             let keys: Vec<ApiKeyInfo> = client
-                .get("/api/keys", Some(&credential))
+                .get(paths::API_KEYS, Some(&credential))
                 .map_err(|e| e.explain("apikey list"))?;
             context.print(&keys, || {
                 let rows: Vec<Vec<String>> = keys
@@ -131,10 +135,7 @@ pub fn api_key(context: &Context, command: ApiKeyCommand) -> Result<(), Failure>
         }
         ApiKeyCommand::Revoke { id } => {
             let done: Success = client
-                .delete(
-                    &format!("/api/keys/{}", path_segment(&id)),
-                    Some(&credential),
-                )
+                .delete(&paths::fill(paths::API_KEY, &id), Some(&credential))
                 .map_err(|e| e.explain("apikey revoke"))?;
             context.print(&done, || println!("Revoked API key {id}."));
         }
@@ -148,7 +149,7 @@ pub fn user(context: &Context, command: UserCommand) -> Result<(), Failure> {
     let (user, done): (AdminUser, String) = match command {
         UserCommand::List => {
             let users: Vec<AdminUser> = client
-                .get("/api/admin/users", Some(&credential))
+                .get(paths::ADMIN_USERS, Some(&credential))
                 .map_err(|e| e.explain("user list"))?;
             context.print(&users, || {
                 let rows: Vec<Vec<String>> = users
@@ -171,6 +172,7 @@ pub fn user(context: &Context, command: UserCommand) -> Result<(), Failure> {
             let user = admin_post(
                 context,
                 &credential,
+                paths::ADMIN_USER_DISABLE,
                 &name,
                 "disable",
                 &serde_json::json!({}),
@@ -185,6 +187,7 @@ pub fn user(context: &Context, command: UserCommand) -> Result<(), Failure> {
             let user = admin_post(
                 context,
                 &credential,
+                paths::ADMIN_USER_ENABLE,
                 &name,
                 "enable",
                 &serde_json::json!({}),
@@ -193,7 +196,14 @@ pub fn user(context: &Context, command: UserCommand) -> Result<(), Failure> {
             (user, text)
         }
         UserCommand::Role { name, role } => {
-            let user = admin_post(context, &credential, &name, "role", &RoleRequest { role })?;
+            let user = admin_post(
+                context,
+                &credential,
+                paths::ADMIN_USER_ROLE,
+                &name,
+                "role",
+                &RoleRequest { role },
+            )?;
             let text = format!("{} is now {}.", user.username, user.role);
             (user, text)
         }
@@ -202,20 +212,18 @@ pub fn user(context: &Context, command: UserCommand) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `template` is one of the `paths::ADMIN_USER_*`, filled with `name`.
 fn admin_post(
     context: &Context,
     credential: &str,
+    template: &str,
     name: &str,
     action: &str,
     body: &impl serde::Serialize,
 ) -> Result<AdminUser, Failure> {
     context
         .client
-        .post(
-            &format!("/api/admin/users/{}/{action}", path_segment(name)),
-            Some(credential),
-            body,
-        )
+        .post(&paths::fill(template, name), Some(credential), body)
         .map_err(|e| e.explain(&format!("user {action}")))
 }
 
@@ -227,18 +235,6 @@ fn status(user: &AdminUser) -> &'static str {
     } else {
         "active"
     }
-}
-
-/// A name or id as one URL path segment.
-fn path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod shell;
 mod token_file;
 
 use clap::{Parser, Subcommand};
+use console_api::paths;
 use console_api::{ErrorCode, LoginRequest, Success, UserInfo};
 use std::{
     io::{self, BufRead, Write},
@@ -169,19 +170,7 @@ fn login(context: &Context, username: Option<String>, password_stdin: bool) -> R
         rpassword::prompt_password("Password: ")
             .map_err(|e| Failure::new(1, format!("cannot read the password: {e}")))?
     };
-    let request = if username.contains('@') {
-        LoginRequest {
-            email: Some(username),
-            username: None,
-            password,
-        }
-    } else {
-        LoginRequest {
-            email: None,
-            username: Some(username),
-            password,
-        }
-    };
+    let request = LoginRequest::from_identifier(&username, password);
     let (response, device) = context
         .client
         .login(&request, token_file::load_device().as_deref())
@@ -207,7 +196,7 @@ fn whoami(context: &Context) -> Result<(), Failure> {
     let credential = context.credential()?;
     let user: UserInfo = context
         .client
-        .get("/api/auth/me", Some(&credential))
+        .get(paths::ME, Some(&credential))
         .map_err(|e| e.explain("whoami"))?;
     let shown = serde_json::json!({
         "username": user.username,
@@ -225,7 +214,7 @@ fn logout(context: &Context) -> Result<(), Failure> {
         let body = serde_json::json!({});
         match context
             .client
-            .post::<_, Success>("/api/auth/logout", Some(&token), &body)
+            .post::<_, Success>(paths::LOGOUT, Some(&token), &body)
         {
             Ok(_) => {}
             Err(e) if e.code == Some(ErrorCode::Unauthorized) => {}

@@ -1,106 +1,53 @@
 //! `msgsg` against the real server: login, whoami, logout, and the token file.
 
 use std::{
-    collections::HashMap,
     io::Write,
     os::unix::fs::PermissionsExt,
     path::Path,
     process::{Command, Output, Stdio},
 };
+use testkit::{Backend, Options, PASSWORD, TestApp};
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Console {
-    base: String,
-    state: server::AppState,
-    _dir: tempfile::TempDir,
+/// The console for these tests: SQLite, mail through maildev, locked after three failures.
+async fn console() -> TestApp {
+    TestApp::spawn(Options::new(Backend::Sqlite).set("LOCKOUT_THRESHOLD", 3)).await
 }
 
-async fn console() -> Console {
-    let dir = tempfile::tempdir().unwrap();
-    let settings: HashMap<&str, String> = HashMap::from([
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}/console.db?mode=rwc", dir.path().display()),
-        ),
-        ("DATA_DIR", dir.path().display().to_string()),
-        ("LEPTOS_SITE_ADDR", "127.0.0.1:0".into()),
-        ("RATE_LIMIT_PER_MINUTE", "100000".into()),
-        ("LOCKOUT_THRESHOLD", "3".into()),
-    ]);
-    let config = server::Config::from_lookup(|k| settings.get(k).cloned()).unwrap();
-    let leptos = leptos::config::LeptosOptions::builder()
-        .output_name("console")
-        .build();
-    let running = server::start(config, leptos, server::Clock::default())
-        .await
-        .unwrap();
-    Console {
-        base: format!("http://{}", running.addr),
-        state: running.state,
-        _dir: dir,
-    }
-}
-
-/// Creates a verified account `name@example.com` through the API and the outbox.
-async fn account(console: &Console, name: &str) {
-    let http = |path: &str, body: serde_json::Value| {
-        let url = format!("{}{path}", console.base);
-        async move {
-            tokio::task::spawn_blocking(move || {
-                ureq::post(&url)
-                    .send_json(body)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            })
-            .await
-            .unwrap()
-        }
-    };
+/// Creates a verified account `name@example.com` (username `name`) through the API and the
+/// mailed link.
+async fn account(console: &TestApp, name: &str) {
     let email = format!("{name}@example.com");
-    http(
-        "/api/auth/signup",
-        serde_json::json!({"email": email, "password": PASSWORD, "username": name}),
-    )
-    .await
-    .unwrap();
-    // The verification link, read from the dev mailbox's outbox.
-    let token = loop {
-        let rows = server::db::outbox::recent(&console.state.db.pool, 10)
-            .await
-            .unwrap();
-        let link = rows.iter().find_map(|row| {
-            let mail = console.state.mailer.open(row.sealed.as_deref()?)?;
-            (row.to_addr == email).then_some(mail.text)
-        });
-        if let Some(text) = link {
-            let start = text.find("token=").unwrap() + 6;
-            break text[start..start + 64].to_owned();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    http(
-        "/api/auth/verify-email",
-        serde_json::json!({"token": token}),
-    )
-    .await
-    .unwrap();
+    let reply = console
+        .post(
+            "/api/auth/signup",
+            serde_json::json!({"email": email, "password": PASSWORD, "username": name}),
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    let token = console.token_from_mail(&email, 0, "/verify-email").await;
+    let reply = console
+        .post(
+            "/api/auth/verify-email",
+            serde_json::json!({"token": token}),
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
 }
 
 /// Runs `msgsg` with its own HOME; `stdin` is typed in.
-async fn msgsg(console: &Console, home: &Path, args: &[&str], stdin: &str) -> Output {
-    msgsg_with(console, home, args, stdin, None).await
+async fn msgsg(console: &TestApp, home: &Path, args: &[&str], stdin: &str) -> Output {
+    msgsg_with(&console.base, home, args, stdin, None).await
 }
 
-/// Runs `msgsg` with `MSGSG_API_KEY` set to `api_key` (when given).
+/// Runs `msgsg` against `base` with `MSGSG_API_KEY` set to `api_key` (when given).
 async fn msgsg_with(
-    console: &Console,
+    base: &str,
     home: &Path,
     args: &[&str],
     stdin: &str,
     api_key: Option<&str>,
 ) -> Output {
-    let (base, home, stdin) = (console.base.clone(), home.to_owned(), stdin.to_owned());
+    let (base, home, stdin) = (base.to_owned(), home.to_owned(), stdin.to_owned());
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let api_key = api_key.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
@@ -168,20 +115,8 @@ async fn login_whoami_logout() {
     assert_eq!(text(&out.stdout), "Session cleared.\n");
     assert!(!file.exists());
     // The session ended on the server too: the old token no longer works.
-    let url = format!("{}/api/auth/me", console.base);
-    let status = tokio::task::spawn_blocking(move || {
-        match ureq::get(&url)
-            .set("Authorization", &format!("Bearer {token}"))
-            .call()
-        {
-            Ok(r) => r.status(),
-            Err(ureq::Error::Status(code, _)) => code,
-            Err(e) => panic!("{e}"),
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(status, 401);
+    let me = console.get_auth("/api/auth/me", &token).await;
+    assert_eq!(me.status, 401);
 
     let out = msgsg(&console, home.path(), &["whoami"], "").await;
     assert_eq!(out.status.code(), Some(3));
@@ -259,16 +194,14 @@ async fn a_machine_that_signed_in_before_is_not_locked_out_by_strangers() {
     assert_eq!(mode, 0o600);
 
     // A stranger floods the account with wrong passwords until it locks.
-    let url = format!("{}/api/auth/login", console.base);
-    tokio::task::spawn_blocking(move || {
-        for _ in 0..3 {
-            let _ = ureq::post(&url).send_json(
+    for _ in 0..3 {
+        console
+            .post(
+                "/api/auth/login",
                 serde_json::json!({"username": "carol", "password": "a stranger's guess here"}),
-            );
-        }
-    })
-    .await
-    .unwrap();
+            )
+            .await;
+    }
     let stranger = tempfile::tempdir().unwrap();
     let out = login(stranger.path().to_owned()).await;
     assert!(
@@ -283,18 +216,13 @@ async fn a_machine_that_signed_in_before_is_not_locked_out_by_strangers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_server_names_the_url() {
-    let console = console().await;
     let home = tempfile::tempdir().unwrap();
-    let dead = Console {
-        base: "http://127.0.0.1:9".into(),
-        state: console.state.clone(),
-        _dir: tempfile::tempdir().unwrap(),
-    };
-    let out = msgsg(
-        &dead,
+    let out = msgsg_with(
+        "http://127.0.0.1:9",
         home.path(),
         &["login", "carol", "--password-stdin"],
         "whatever password\n",
+        None,
     )
     .await;
     assert_eq!(out.status.code(), Some(1));
@@ -345,7 +273,7 @@ async fn interactive_shell_hides_the_password() {
 }
 
 /// A fresh HOME signed in as `name`.
-async fn signed_in(console: &Console, name: &str) -> tempfile::TempDir {
+async fn signed_in(console: &TestApp, name: &str) -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     let out = msgsg(
         console,
@@ -441,13 +369,13 @@ async fn api_key_lifecycle() {
         .to_owned();
 
     // The key works without any token file, as its owner.
-    let me = json(&msgsg_with(&console, nowhere.path(), &["whoami"], "", Some(&key)).await);
+    let me = json(&msgsg_with(&console.base, nowhere.path(), &["whoami"], "", Some(&key)).await);
     assert_eq!(me["username"], "erin");
     assert_eq!(me["role"], "user");
 
     // A key cannot manage keys (credentials).
     let out = msgsg_with(
-        &console,
+        &console.base,
         nowhere.path(),
         &["apikey", "create", "--name", "Sneaky"],
         "",
@@ -465,7 +393,7 @@ async fn api_key_lifecycle() {
     let out = msgsg(&console, home.path(), &["apikey", "revoke", &backup_id], "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), format!("Revoked API key {backup_id}.\n"));
-    let out = msgsg_with(&console, nowhere.path(), &["whoami"], "", Some(&key)).await;
+    let out = msgsg_with(&console.base, nowhere.path(), &["whoami"], "", Some(&key)).await;
     assert_eq!(out.status.code(), Some(3));
     assert!(
         text(&out.stderr).contains("unauthorized"),
@@ -476,10 +404,24 @@ async fn api_key_lifecycle() {
     assert_eq!(out.status.code(), Some(1));
 
     // Expired: refused once its day is over.
-    let out = msgsg_with(&console, nowhere.path(), &["whoami"], "", Some(&short_key)).await;
+    let out = msgsg_with(
+        &console.base,
+        nowhere.path(),
+        &["whoami"],
+        "",
+        Some(&short_key),
+    )
+    .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     console.state.clock.advance(86_401);
-    let out = msgsg_with(&console, nowhere.path(), &["whoami"], "", Some(&short_key)).await;
+    let out = msgsg_with(
+        &console.base,
+        nowhere.path(),
+        &["whoami"],
+        "",
+        Some(&short_key),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(3));
 
     // Usage errors are exit code 2.
@@ -493,7 +435,7 @@ async fn api_key_lifecycle() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-async fn promote(console: &Console, who: &str, role: &str) {
+async fn promote(console: &TestApp, who: &str, role: &str) {
     let args = vec!["promote".to_owned(), who.to_owned(), role.to_owned()];
     let done = server::operator::run(&args, &console.state.config)
         .await

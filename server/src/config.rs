@@ -3,13 +3,15 @@
 //! Every setting has a safe default, so the console starts with none of them set. A bad value
 //! stops the server at start with one line naming the variable.
 
+use secrecy::SecretString;
 use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 use url::Url;
 
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `DATABASE_URL`: `sqlite://…` or `postgres://…`; unset means `DATA_DIR/console.db`.
-    pub database_url: String,
+    /// Secret: a PostgreSQL URL may carry a password.
+    pub database_url: SecretString,
     /// `DATA_DIR`: where the SQLite file and the generated secret live.
     pub data_dir: PathBuf,
     /// `PUBLIC_URL`: the console's address as users reach it; every emailed link starts here.
@@ -19,7 +21,7 @@ pub struct Config {
     /// `SMTP_URL`: `smtp://[user:pass@]host:port[?tls=required]` or `smtps://…`. Unset, mail
     /// goes to the dev mailbox at `/dev/mailbox`, which only a plainly local console (or
     /// `DEV_MAILBOX=1`) may have: it shows every reset link to whoever opens it.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretString>,
     /// Whether mail goes to the dev mailbox (no `SMTP_URL`, and allowed).
     pub dev_mailbox: bool,
     /// The dev mailbox exists because the console looks local (not `DEV_MAILBOX=1`): it then
@@ -28,7 +30,7 @@ pub struct Config {
     /// `MAIL_FROM`
     pub mail_from: String,
     /// `JWT_SECRET`: at least 32 bytes; unset means generated once and kept in `DATA_DIR`.
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     /// `PASSWORD_MIN_LENGTH`: 15 by default, 8 at the lowest.
     pub password_min_length: usize,
     /// `VERIFY_TOKEN_TTL_SECONDS`, `RESET_TOKEN_TTL_SECONDS`, `SESSION_TTL_SECONDS`
@@ -63,22 +65,13 @@ pub struct Config {
 }
 
 /// An OpenID Connect provider to sign in with: Google, or any issuer that speaks the protocol.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct GoogleConfig {
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: SecretString,
     /// Exactly as the provider names itself; discovery reads
     /// `<issuer>/.well-known/openid-configuration`.
     pub issuer_url: String,
-}
-
-impl std::fmt::Debug for GoogleConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GoogleConfig")
-            .field("client_id", &self.client_id)
-            .field("issuer_url", &self.issuer_url)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A configuration value that cannot be used; the message names the variable.
@@ -192,15 +185,15 @@ impl Config {
 
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Config {
-            database_url,
+            database_url: database_url.into(),
             data_dir,
             public_url,
             site_addr,
-            smtp_url,
+            smtp_url: smtp_url.map(SecretString::from),
             dev_mailbox,
             dev_mailbox_loopback_only: dev_mailbox && !explicit,
             mail_from,
-            jwt_secret,
+            jwt_secret: jwt_secret.map(SecretString::from),
             password_min_length,
             verify_token_ttl: seconds(&get, "VERIFY_TOKEN_TTL_SECONDS", 24 * 3600)?,
             reset_token_ttl: seconds(&get, "RESET_TOKEN_TTL_SECONDS", 3600)?,
@@ -313,7 +306,7 @@ fn google(get: &impl Fn(&str) -> Option<String>) -> Result<Option<GoogleConfig>,
         })?;
     Ok(Some(GoogleConfig {
         client_id: client_id.trim().to_owned(),
-        client_secret,
+        client_secret: client_secret.into(),
         issuer_url: text,
     }))
 }
@@ -375,6 +368,7 @@ fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -386,10 +380,44 @@ mod tests {
     }
 
     #[test]
+    fn secrets_never_reach_debug_output() {
+        let c = config(&[
+            (
+                "DATABASE_URL",
+                "postgres://console:db-password-1@db/console",
+            ),
+            (
+                "SMTP_URL",
+                "smtps://mailer:smtp-password-2@mail.example.com:465",
+            ),
+            ("JWT_SECRET", "jwt-secret-3-jwt-secret-3-jwt-secret-3"),
+            ("PUBLIC_URL", "https://auth.example.com"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:3000"),
+            ("GOOGLE_CLIENT_ID", "client"),
+            ("GOOGLE_CLIENT_SECRET", "client-secret-4"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        for secret in [
+            "db-password-1",
+            "smtp-password-2",
+            "jwt-secret-3",
+            "client-secret-4",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("auth.example.com"));
+    }
+
+    #[test]
     fn defaults_need_nothing() {
         let c = config(&[]).unwrap();
         assert_eq!(c.public_url.as_str(), "http://127.0.0.1:3000/");
-        assert!(c.database_url.starts_with("sqlite://data/console.db"));
+        assert!(
+            c.database_url
+                .expose_secret()
+                .starts_with("sqlite://data/console.db")
+        );
         assert_eq!(c.password_min_length, 15);
         assert_eq!(
             c.link("/verify-email?token=x"),

@@ -1,12 +1,12 @@
 //! The one error type of the API: every failure leaves as
 //! `{"error": {"code", "message", "fields"?}}` with a matching status.
 
-use app::api::{ErrorBody, ErrorCode, ErrorEnvelope};
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use console_api::{ErrorBody, ErrorCode, ErrorEnvelope};
 use std::{collections::BTreeMap, time::Duration};
 
 #[derive(Debug)]
@@ -38,8 +38,9 @@ pub enum ApiError {
     MethodNotAllowed,
     /// Too many password hashes waiting: shed load instead of queueing without bound.
     Overloaded,
-    /// Anything unexpected: logged here, never shown to the client.
-    Internal(String),
+    /// Anything unexpected: logged here with its whole source chain, never shown to the
+    /// client.
+    Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Why a one-time token cannot be spent.
@@ -69,8 +70,8 @@ impl ApiError {
         }
     }
 
-    pub fn internal(err: impl std::fmt::Display) -> Self {
-        ApiError::Internal(err.to_string())
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(err.into())
     }
 
     fn parts(&self) -> (StatusCode, ErrorCode, String) {
@@ -168,14 +169,14 @@ impl std::fmt::Display for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        ApiError::internal(format!("database: {err}"))
+        ApiError::internal(err)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        if let ApiError::Internal(err) = &self {
+            tracing::error!(error = %chain(err.as_ref()), "internal error");
         }
         let (status, code, message) = self.parts();
         let fields = match &self {
@@ -207,3 +208,15 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// An error and every error beneath it, outermost first: `a: b: c`.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}

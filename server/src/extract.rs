@@ -10,11 +10,11 @@ use crate::{
     error::ApiError,
     state::AppState,
 };
-use app::api::Role;
 use axum::{
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request, rejection::JsonRejection},
     http::{Method, StatusCode, header, request::Parts},
 };
+use console_api::Role;
 use serde::de::DeserializeOwned;
 use std::net::{IpAddr, SocketAddr};
 
@@ -139,12 +139,12 @@ impl AuthUser {
 
     /// Refuses unless the account holds `role` (or a higher one).
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
-        if self.user.role() >= role {
+        if self.user.role >= role {
             Ok(())
         } else {
             Err(ApiError::PermissionDenied(format!(
                 "This needs the {role} role; your account has the {} role",
-                self.user.role()
+                self.user.role
             )))
         }
     }
@@ -174,7 +174,7 @@ impl FromRequestParts<AppState> for AuthUser {
                 token
             }
         };
-        if token.starts_with(crate::routes::API_KEY_PREFIX) {
+        if crate::auth::api_keys::looks_like_key(&token) {
             return authenticate_key(state, &token).await;
         }
         let (user, claims) = authenticate(state, &token).await?;
@@ -197,10 +197,11 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<(User, Claims
                 .jwt
                 .verify(token, Kind::Session, now)
                 .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
+            let checked_at = std::time::Instant::now();
             let user = sessions::live_user(&state.db.pool, &claims.sid, &claims.sub, now)
                 .await?
                 .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
-            state.sessions.put(token, &user, &claims);
+            state.sessions.put(token, &user, &claims, checked_at);
             (user, claims)
         }
     };

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod mail;
 pub mod operator;
 mod pages;
+mod request_trace;
 mod routes;
 mod security_headers;
 pub mod state;
@@ -19,6 +20,7 @@ use app::{App, shell};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use secrecy::ExposeSecret;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 
@@ -59,8 +61,11 @@ async fn build_state(
     leptos: LeptosOptions,
     clock: Clock,
 ) -> Result<AppState, String> {
-    let secret = auth::jwt::load_or_create_secret(config.jwt_secret.as_deref(), &config.data_dir)?;
-    let db = db::Db::connect(&config.database_url)
+    let secret = auth::jwt::load_or_create_secret(
+        config.jwt_secret.as_ref().map(ExposeSecret::expose_secret),
+        &config.data_dir,
+    )?;
+    let db = db::Db::connect(config.database_url.expose_secret())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let mailer = Arc::new(mail::Mailer::new(
@@ -124,13 +129,9 @@ fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     let https = state.config.https();
-    Router::new()
+    let router = Router::new()
         .merge(routes::api_router(&state))
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
-        .route(
-            "/auth/callback",
-            axum::routing::get(routes::google::handoff),
-        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -139,7 +140,8 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req, next| {
             security_headers::add(https, req, next)
         }))
-        .with_state(state)
+        .with_state(state);
+    request_trace::layer(router)
 }
 
 async fn shutdown_signal() {

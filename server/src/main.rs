@@ -9,11 +9,14 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     let _ = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    // LOG_FORMAT=json: one JSON object a line, with the request's span, for log collectors.
+    match std::env::var("LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().with_current_span(true).init(),
+        Ok("text") | Err(_) => logs.init(),
+        Ok(other) => fail(&format!("LOG_FORMAT must be text or json, not {other:?}")),
+    }
 
     let config = Config::from_env().unwrap_or_else(|e| fail(&e.to_string()));
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -6,7 +6,8 @@ use crate::{
     config::Config,
     db::{Db, users},
 };
-use app::api::Role;
+use console_api::{Identifier, Role};
+use secrecy::ExposeSecret;
 
 /// Runs `args` (after the program name) if they name an operator command; `None` when they
 /// do not, so the server starts as usual.
@@ -27,17 +28,14 @@ async fn promote(args: &[String], config: &Config) -> Result<String, String> {
         return Err(usage().into());
     };
     let role: Role = role.parse()?;
-    let db = Db::connect(&config.database_url)
+    let db = Db::connect(config.database_url.expose_secret())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let who = who.trim().to_lowercase();
-    let user = if who.contains('@') {
-        users::by_email(&db.pool, &who).await
-    } else {
-        users::by_username(&db.pool, &who).await
-    }
-    .map_err(|e| format!("cannot read the database: {e}"))?
-    .ok_or_else(|| format!("no account {who:?}"))?;
+    let user = users::by_login(&db.pool, &Identifier::parse(&who))
+        .await
+        .map_err(|e| format!("cannot read the database: {e}"))?
+        .ok_or_else(|| format!("no account {who:?}"))?;
     let now = crate::clock::Clock::default().now();
     users::set_role(&db.pool, &user.id, role, now)
         .await

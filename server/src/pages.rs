@@ -6,13 +6,14 @@ use crate::{
     extract::{authenticate, cookie_value, session_cookie_name},
     state::AppState,
 };
-use app::{api::Providers, session::SessionUser};
+use app::session::SessionUser;
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, Method, header},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
+use console_api::Providers;
 
 /// Pages only the signed-in see, and pages only the signed-out need.
 const SIGNED_IN_ONLY: &[&str] = &["/dashboard"];

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub mod format;
+pub mod paths;
 
 /// `{"data": …}`
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -63,7 +64,7 @@ pub enum ErrorCode {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignupRequest {
     pub email: String,
-    pub password: String,
+    pub password: Password,
     #[serde(default)]
     pub username: Option<String>,
 }
@@ -84,7 +85,88 @@ pub struct LoginRequest {
     pub email: Option<String>,
     #[serde(default)]
     pub username: Option<String>,
-    pub password: String,
+    pub password: Password,
+}
+
+impl LoginRequest {
+    /// What someone typed to name their account, sent as an email or a username: the one
+    /// place that tells the two apart.
+    pub fn from_identifier(identifier: &str, password: impl Into<Password>) -> LoginRequest {
+        let (email, username) = match Identifier::parse(identifier) {
+            Identifier::Email(email) => (Some(email), None),
+            Identifier::Username(username) => (None, Some(username)),
+        };
+        LoginRequest {
+            email,
+            username,
+            password: password.into(),
+        }
+    }
+
+    /// The account named, whichever field carried it.
+    pub fn identifier(&self) -> Identifier {
+        Identifier::parse(
+            self.email
+                .as_deref()
+                .or(self.username.as_deref())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// How an account is named at sign-in and by operators: an email address when it has an
+/// `@` (or is empty, so that the error speaks of the address), a username otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identifier {
+    Email(String),
+    Username(String),
+}
+
+impl Identifier {
+    /// The name itself, as typed (trimmed).
+    pub fn text(&self) -> &str {
+        match self {
+            Identifier::Email(text) | Identifier::Username(text) => text,
+        }
+    }
+
+    pub fn parse(text: &str) -> Identifier {
+        let text = text.trim();
+        if text.contains('@') || text.is_empty() {
+            Identifier::Email(text.to_owned())
+        } else {
+            Identifier::Username(text.to_owned())
+        }
+    }
+}
+
+/// A password as requests carry it: the same JSON string, but `Debug` never shows it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Password(String);
+
+impl Password {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Password {
+    fn from(text: String) -> Password {
+        Password(text)
+    }
+}
+
+impl From<&str> for Password {
+    fn from(text: &str) -> Password {
+        Password(text.to_owned())
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -103,7 +185,7 @@ pub struct UserInfo {
     pub id: String,
     pub username: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub email_verified: bool,
     pub authenticated: bool,
     /// How this account can sign in.
@@ -142,7 +224,7 @@ pub struct TokenRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResetPasswordRequest {
     pub token: String,
-    pub password: String,
+    pub password: Password,
 }
 
 /// `{"success": true}` for actions with nothing else to say.
@@ -206,6 +288,14 @@ impl std::fmt::Display for Role {
     }
 }
 
+impl TryFrom<String> for Role {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Role, String> {
+        text.parse()
+    }
+}
+
 impl std::str::FromStr for Role {
     type Err = String;
     fn from_str(text: &str) -> Result<Role, String> {
@@ -229,7 +319,7 @@ pub struct CreateApiKeyRequest {
     pub expires_in_days: u32,
     /// The current password, needed when the session is not a recent sign-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
+    pub password: Option<Password>,
 }
 
 /// An API key as lists show it: never the key itself.
@@ -275,4 +365,27 @@ pub struct AdminUser {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RoleRequest {
     pub role: Role,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_identifier_is_split_once_here() {
+        let by_mail = LoginRequest::from_identifier(" Ann@Example.com ", "pw");
+        assert_eq!(by_mail.email.as_deref(), Some("Ann@Example.com"));
+        assert_eq!(by_mail.username, None);
+        let by_name = LoginRequest::from_identifier("ann", "pw");
+        assert_eq!(by_name.identifier(), Identifier::Username("ann".into()));
+        assert_eq!(Identifier::parse(""), Identifier::Email(String::new()));
+    }
+
+    #[test]
+    fn passwords_travel_as_strings_and_never_show_in_debug() {
+        let request = LoginRequest::from_identifier("ann", "hunter2 hunter2");
+        let json = serde_json::to_string(&request).unwrap();
+        assert!(json.contains(r#""password":"hunter2 hunter2""#), "{json}");
+        assert!(!format!("{request:?}").contains("hunter2"));
+    }
 }

@@ -1,5 +1,6 @@
 //! The dashboard's API keys: list, create (the key is shown once), revoke.
 
+use crate::api::paths;
 use crate::{
     api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Success},
     client::{self, Failure},
@@ -23,7 +24,7 @@ pub fn ApiKeys() -> AnyView {
 
     let reload = move || {
         leptos::task::spawn_local(async move {
-            match client::get::<Vec<ApiKeyInfo>>("/api/keys").await {
+            match client::get::<Vec<ApiKeyInfo>>(paths::API_KEYS).await {
                 Ok(list) => keys.set(Some(list)),
                 Err(f) => failure.set(Some(f)),
             }
@@ -41,13 +42,15 @@ pub fn ApiKeys() -> AnyView {
         let request = CreateApiKeyRequest {
             name: name.get_untracked().trim().to_owned(),
             expires_in_days: days.get_untracked(),
-            password: Some(password.get_untracked()).filter(|p| !p.is_empty()),
+            password: Some(password.get_untracked())
+                .filter(|p| !p.is_empty())
+                .map(Into::into),
         };
         set_pending.set(true);
         failure.set(None);
         created.set(None);
         leptos::task::spawn_local(async move {
-            match client::post::<_, CreatedApiKey>("/api/keys", &request).await {
+            match client::post::<_, CreatedApiKey>(paths::API_KEYS, &request).await {
                 Ok(key) => {
                     created.set(Some(key));
                     name.set(String::new());
@@ -74,7 +77,7 @@ pub fn ApiKeys() -> AnyView {
         }
         failure.set(None);
         leptos::task::spawn_local(async move {
-            match client::delete::<Success>(&format!("/api/keys/{id}")).await {
+            match client::delete::<Success>(&paths::fill(paths::API_KEY, &id)).await {
                 Ok(_) => {
                     if created.get_untracked().is_some_and(|c| c.id == id) {
                         created.set(None);

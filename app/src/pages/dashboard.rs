@@ -2,6 +2,7 @@
 //! the session on the server.
 
 use super::api_keys::ApiKeys;
+use crate::api::paths;
 use crate::{
     api::{SignInMethod, Success, UserInfo},
     client,
@@ -38,7 +39,7 @@ fn Account(user: UserInfo) -> impl IntoView {
     let sign_out = move |_| {
         set_pending.set(true);
         leptos::task::spawn_local(async move {
-            match client::post::<_, Success>("/api/auth/logout", &serde_json::json!({})).await {
+            match client::post::<_, Success>(paths::LOGOUT, &serde_json::json!({})).await {
                 Ok(_) => client::go_to("/login"),
                 Err(f) => {
                     set_error.set(Some(f.message));
@@ -54,7 +55,7 @@ fn Account(user: UserInfo) -> impl IntoView {
             <dl class="facts">
                 <dt>"Username"</dt><dd data-testid="username">{user.username.clone()}</dd>
                 <dt>"Email"</dt><dd data-testid="email">{user.email.clone()}</dd>
-                <dt>"Role"</dt><dd data-testid="role">{user.role.clone()}</dd>
+                <dt>"Role"</dt><dd data-testid="role">{user.role.to_string()}</dd>
                 <dt>"Email verified"</dt><dd>{if user.email_verified { "Yes" } else { "No" }}</dd>
                 <dt>"Sign-in methods"</dt><dd data-testid="sign-in-methods">{methods_text(&user.sign_in_methods)}</dd>
             </dl>

@@ -1,6 +1,7 @@
 //! `/forgot-password`: ask for a reset link. The answer is the same whether or not the
 //! address has an account.
 
+use crate::api::paths;
 use crate::{
     api::{EmailRequest, Success},
     client::{self, Failure},
@@ -24,7 +25,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         set_pending.set(true);
         failure.set(None);
         leptos::task::spawn_local(async move {
-            match client::post::<_, Success>("/api/auth/forgot-password", &request).await {
+            match client::post::<_, Success>(paths::FORGOT_PASSWORD, &request).await {
                 Ok(_) => sent.set(true),
                 Err(f) => {
                     failure.set(Some(f));

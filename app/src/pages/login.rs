@@ -1,12 +1,11 @@
 //! `/login`: email or username and password. Success opens `/dashboard`; an unverified
 //! address gets a clear message and a resend button.
 
+use crate::api::paths;
 use crate::{
-    api::{ErrorCode, LoginRequest, LoginResponse},
+    api::{ErrorCode, Identifier, LoginRequest, LoginResponse},
     client::{self, Failure},
-    components::{
-        Alert, Field, GoogleButton, PasswordField, ResendButton, focus_first_error, use_hydrated,
-    },
+    components::{Alert, Field, GoogleButton, ResendButton, focus_first_error, use_hydrated},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -53,24 +52,12 @@ pub fn LoginPage() -> impl IntoView {
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let identifier = login.get_untracked().trim().to_owned();
-        let request = if identifier.contains('@') || identifier.is_empty() {
-            LoginRequest {
-                email: Some(identifier),
-                username: None,
-                password: password.get_untracked(),
-            }
-        } else {
-            LoginRequest {
-                email: None,
-                username: Some(identifier),
-                password: password.get_untracked(),
-            }
-        };
+        let request =
+            LoginRequest::from_identifier(&login.get_untracked(), password.get_untracked());
         set_pending.set(true);
         failure.set(None);
         leptos::task::spawn_local(async move {
-            match client::post::<_, LoginResponse>("/api/auth/login", &request).await {
+            match client::post::<_, LoginResponse>(paths::LOGIN, &request).await {
                 Ok(_) => client::go_to("/dashboard"),
                 Err(f) => {
                     failure.set(Some(f));
@@ -113,14 +100,16 @@ pub fn LoginPage() -> impl IntoView {
             <Alert message=message />
             <Show when=unverified>
                 <ResendButton email=Signal::derive(move || {
-                    let value = login.get();
-                    if value.contains('@') { value } else { String::new() }
+                    match Identifier::parse(&login.get()) {
+                        Identifier::Email(address) => address,
+                        Identifier::Username(_) => String::new(),
+                    }
                 }) />
             </Show>
             <GoogleButton />
             <form on:submit=submit novalidate>
                 <Field label="Email or username" id="login" autocomplete="username" required=true value=login error=field_error("email") />
-                <PasswordField label="Password" id="password" autocomplete="current-password" value=password error=field_error("password") />
+                <Field label="Password" id="password" input_type="password" autocomplete="current-password" value=password error=field_error("password") />
                 <button class="button" type="submit" disabled=move || !hydrated.get() || pending.get()>
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>

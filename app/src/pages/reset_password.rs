@@ -1,10 +1,11 @@
 //! `/reset-password?token=…`: checks the link after hydration, then asks for the new password.
 //! Success returns to `/login`; the reset never signs in.
 
+use crate::api::paths;
 use crate::{
     api::{ResetPasswordRequest, Success, TokenState, TokenStateResponse},
     client::{self, Failure},
-    components::{Alert, PasswordField, focus_first_error, use_hydrated},
+    components::{Alert, Field, focus_first_error, use_hydrated},
     password_hint,
 };
 use leptos::prelude::*;
@@ -20,7 +21,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
         let value = query.with_untracked(|q| q.get("token").unwrap_or_default());
         token.set_value(value.clone());
         leptos::task::spawn_local(async move {
-            let path = format!("/api/auth/reset-password/validate?token={value}");
+            let path = paths::with_token(paths::RESET_PASSWORD_VALIDATE, &value);
             let result = client::get::<TokenStateResponse>(&path).await;
             state.set(Some(result.map(|r| r.state).unwrap_or(TokenState::Invalid)));
         });
@@ -33,12 +34,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
         ev.prevent_default();
         let request = ResetPasswordRequest {
             token: token.get_value(),
-            password: password.get_untracked(),
+            password: password.get_untracked().into(),
         };
         set_pending.set(true);
         failure.set(None);
         leptos::task::spawn_local(async move {
-            match client::post::<_, Success>("/api/auth/reset-password", &request).await {
+            match client::post::<_, Success>(paths::RESET_PASSWORD, &request).await {
                 Ok(_) => client::go_to("/login?reset=1"),
                 Err(f) => {
                     failure.set(Some(f));
@@ -69,7 +70,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     <p class="lead">"Every device signed in to your account will be signed out."</p>
                     <Alert message=general />
                     <form on:submit=submit novalidate>
-                        <PasswordField label="New password" id="password" autocomplete="new-password" value=password error=field_error hint=password_hint() />
+                        <Field label="New password" id="password" input_type="password" autocomplete="new-password" value=password error=field_error hint=password_hint() />
                         <button class="button" type="submit" disabled=move || !hydrated.get() || pending.get()>
                             {move || if pending.get() { "Saving…" } else { "Set new password" }}
                         </button>

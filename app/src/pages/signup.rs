@@ -1,11 +1,10 @@
 //! `/signup`: create an account, then "Check your email" with a resend button. Never signs in.
 
+use crate::api::paths;
 use crate::{
     api::{SignupRequest, SignupResponse},
     client::{self, Failure},
-    components::{
-        Alert, Field, GoogleButton, PasswordField, ResendButton, focus_first_error, use_hydrated,
-    },
+    components::{Alert, Field, GoogleButton, ResendButton, focus_first_error, use_hydrated},
     password_hint,
 };
 use leptos::prelude::*;
@@ -25,13 +24,13 @@ pub fn SignupPage() -> impl IntoView {
         ev.prevent_default();
         let request = SignupRequest {
             email: email.get_untracked(),
-            password: password.get_untracked(),
+            password: password.get_untracked().into(),
             username: Some(username.get_untracked()).filter(|u| !u.trim().is_empty()),
         };
         set_pending.set(true);
         failure.set(None);
         leptos::task::spawn_local(async move {
-            match client::post::<_, SignupResponse>("/api/auth/signup", &request).await {
+            match client::post::<_, SignupResponse>(paths::SIGNUP, &request).await {
                 Ok(done) => created.set(Some(done.email)),
                 Err(f) => {
                     failure.set(Some(f));
@@ -62,7 +61,7 @@ pub fn SignupPage() -> impl IntoView {
                     <GoogleButton />
                     <form on:submit=submit novalidate>
                         <Field label="Email" id="email" input_type="email" autocomplete="email" required=true value=email error=field_error("email") />
-                        <PasswordField label="Password" id="password" autocomplete="new-password" value=password error=field_error("password") hint=password_hint() />
+                        <Field label="Password" id="password" input_type="password" autocomplete="new-password" value=password error=field_error("password") hint=password_hint() />
                         <Field label="Username" id="username" autocomplete="username" value=username error=field_error("username") hint="3 to 32 letters, digits, dots, dashes or underscores. Leave empty to get one from your email." />
                         <button class="button" type="submit" disabled=move || !hydrated.get() || pending.get()>
                             {move || if pending.get() { "Creating your account…" } else { "Create account" }}

@@ -2,6 +2,7 @@
 //! scanner's GET spends nothing) the page checks the link and, when valid, spends it.
 //! Verifying never signs in.
 
+use crate::api::paths;
 use crate::{
     api::{TokenRequest, TokenState, TokenStateResponse, VerifyEmailResponse},
     client,
@@ -29,7 +30,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
         let token = query.with_untracked(|q| q.get("token").unwrap_or_default());
         client::forget_query();
         leptos::task::spawn_local(async move {
-            let path = format!("/api/auth/verify-email/validate?token={token}");
+            let path = paths::with_token(paths::VERIFY_EMAIL_VALIDATE, &token);
             let state = match client::get::<TokenStateResponse>(&path).await {
                 Ok(r) => r.state,
                 Err(f) => return outcome.set(Outcome::Unreachable(f.message)),
@@ -38,7 +39,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 return outcome.set(Outcome::State(state));
             }
             let result = client::post::<_, VerifyEmailResponse>(
-                "/api/auth/verify-email",
+                paths::VERIFY_EMAIL,
                 &TokenRequest { token },
             )
             .await;

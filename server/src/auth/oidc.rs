@@ -15,6 +15,7 @@ use openidconnect::{
     core::{CoreAuthPrompt, CoreClient, CoreIdTokenClaims, CoreProviderMetadata, CoreResponseType},
     reqwest,
 };
+use secrecy::ExposeSecret;
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -135,7 +136,9 @@ impl Provider {
         let client = CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(self.config.client_id.clone()),
-            Some(ClientSecret::new(self.config.client_secret.clone())),
+            Some(ClientSecret::new(
+                self.config.client_secret.expose_secret().to_owned(),
+            )),
         )
         .set_redirect_uri(self.redirect_url.clone());
         let client = Arc::new(client);

@@ -13,7 +13,7 @@ use std::{
     collections::HashSet,
     sync::{
         Arc, LazyLock, Mutex,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
         mpsc::{self, Receiver, SyncSender, TrySendError},
     },
 };
@@ -152,6 +152,8 @@ pub struct Hasher {
     waiting: Arc<AtomicUsize>,
     /// Verified against for unknown accounts, so they cost as much as known ones.
     dummy_hash: Arc<String>,
+    /// Argon2 work done so far, in memory blocks times passes.
+    work: Arc<AtomicU64>,
 }
 
 impl Hasher {
@@ -171,7 +173,14 @@ impl Hasher {
             jobs,
             waiting,
             dummy_hash: Arc::new(dummy_hash),
+            work: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Argon2 work done since start, in memory blocks times passes: what a request cost,
+    /// whatever else the machine was doing meanwhile.
+    pub fn work_done(&self) -> u64 {
+        self.work.load(Ordering::Acquire)
     }
 
     async fn run<T: Send + 'static>(
@@ -179,8 +188,12 @@ impl Hasher {
         work: impl FnOnce(&mut Worker) -> T + Send + 'static,
     ) -> ApiResult<T> {
         let (reply, result) = oneshot::channel();
+        let total = self.work.clone();
         let job: Job = Box::new(move |worker| {
-            let _ = reply.send(work(worker));
+            let before = worker.work;
+            let value = work(worker);
+            total.fetch_add(worker.work - before, Ordering::AcqRel);
+            let _ = reply.send(value);
         });
         self.waiting.fetch_add(1, Ordering::AcqRel);
         match self.jobs.try_send(job) {
@@ -258,6 +271,8 @@ fn release_free_memory() {
 #[derive(Default)]
 pub struct Worker {
     memory: Vec<Block>,
+    /// Memory blocks times passes computed by this worker.
+    work: u64,
 }
 
 impl Worker {
@@ -273,6 +288,7 @@ impl Worker {
             self.memory = Vec::new();
             self.memory.resize(block_count, Block::default());
         }
+        self.work += block_count as u64 * u64::from(argon.params().t_cost());
         argon
             .hash_password_into_with_memory(password, salt, out, &mut self.memory[..])
             .is_ok()

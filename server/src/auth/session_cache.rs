@@ -1,83 +1,98 @@
 //! A short-lived, in-process memory of checked session tokens, so that a busy client costs
 //! neither a signature check nor a database read per request.
 //!
-//! Revocations made by this process (logout, reset, disabling) clear entries at once; a change
+//! Revocations made by this process (logout, reset, disabling) take effect at once; a change
 //! made by another replica or directly in the database is seen within the cache lifetime
 //! (`SESSION_CACHE_MS`, 0 turns the cache off). Token expiry is still checked on every hit.
+//!
+//! Entries live in `moka` caches (bounded in size, expiring by themselves). Revoking marks the
+//! account or the session instead of scanning the entries: an entry checked before its
+//! account's last change, or whose session ended, is never served.
 
 use crate::{auth::jwt::Claims, db::users::User};
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use moka::sync::Cache;
+use std::time::{Duration, Instant};
 
-/// Beyond this many tokens the cache starts over rather than grow.
-const MAX_ENTRIES: usize = 50_000;
+/// Tokens remembered at most; the least used go first beyond it.
+const MAX_ENTRIES: u64 = 50_000;
+/// Accounts and sessions marked at most. A mark lives twice an entry's lifetime, so it
+/// outlives every entry it concerns.
+const MAX_MARKS: u64 = 100_000;
 
 pub struct SessionCache {
-    ttl: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Option<Cache<String, Entry>>,
+    /// When each account last changed (password, role, disabled).
+    users_changed: Cache<String, Instant>,
+    /// Sessions ended by this process.
+    sessions_ended: Cache<String, ()>,
 }
 
 #[derive(Clone)]
 struct Entry {
     user: User,
     claims: Claims,
-    fresh_until: Instant,
+    /// When the database was read for it: a change after that makes it stale.
+    checked_at: Instant,
 }
 
 impl SessionCache {
     pub fn new(ttl: Duration) -> Self {
+        let marks_ttl = (ttl * 2).max(Duration::from_millis(1));
         SessionCache {
-            ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: (!ttl.is_zero()).then(|| {
+                Cache::builder()
+                    .max_capacity(MAX_ENTRIES)
+                    .time_to_live(ttl)
+                    .build()
+            }),
+            users_changed: Cache::builder()
+                .max_capacity(MAX_MARKS)
+                .time_to_live(marks_ttl)
+                .build(),
+            sessions_ended: Cache::builder()
+                .max_capacity(MAX_MARKS)
+                .time_to_live(marks_ttl)
+                .build(),
         }
     }
 
-    /// The user and claims of `token`, if it was fully checked recently and has not expired
-    /// (`now` in Unix seconds, with the JWT leeway).
+    /// The user and claims of `token`, if it was fully checked recently, nothing changed
+    /// since, and it has not expired (`now` in Unix seconds, with the JWT leeway).
     pub fn get(&self, token: &str, now: i64) -> Option<(User, Claims)> {
-        if self.ttl.is_zero() {
-            return None;
-        }
-        let entries = self.entries.lock().ok()?;
-        let entry = entries.get(token)?;
-        let current = entry.fresh_until > Instant::now()
+        let entry = self.entries.as_ref()?.get(token)?;
+        let changed = self
+            .users_changed
+            .get(&entry.user.id)
+            .is_some_and(|at| at >= entry.checked_at);
+        let current = !changed
+            && !self.sessions_ended.contains_key(&entry.claims.sid)
             && entry.claims.exp + crate::auth::jwt::LEEWAY_SECONDS > now;
-        current.then(|| (entry.user.clone(), entry.claims.clone()))
+        current.then_some((entry.user, entry.claims))
     }
 
-    pub fn put(&self, token: &str, user: &User, claims: &Claims) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
+    /// Remembers a token whose session was read from the database at `checked_at` (taken
+    /// before the read, so a revocation racing with it is not missed).
+    pub fn put(&self, token: &str, user: &User, claims: &Claims, checked_at: Instant) {
+        if let Some(entries) = &self.entries {
             entries.insert(
                 token.to_owned(),
                 Entry {
                     user: user.clone(),
                     claims: claims.clone(),
-                    fresh_until: Instant::now() + self.ttl,
+                    checked_at,
                 },
             );
         }
     }
 
     pub fn forget_session(&self, sid: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, entry| entry.claims.sid != sid);
-        }
+        self.sessions_ended.insert(sid.to_owned(), ());
     }
 
     /// After a change to the account (password, role, disabled), every session of it is
     /// checked against the database again.
     pub fn forget_user(&self, user_id: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, entry| entry.user.id != user_id);
-        }
+        self.users_changed
+            .insert(user_id.to_owned(), Instant::now());
     }
 }

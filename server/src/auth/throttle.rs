@@ -91,7 +91,7 @@ pub fn notify_owner(state: &AppState, user: &User) {
         );
         let queued = async {
             let mut tx = state.db.pool.begin().await?;
-            if crate::routes::queue_capped(&mut tx, &state, &email, &notice, now).await? {
+            if crate::auth::links::queue_capped(&mut tx, &state, &email, &notice, now).await? {
                 tx.commit().await?;
                 state.mailer.wake();
             }

@@ -1,8 +1,8 @@
 //! API keys: only the SHA-256 of a key is stored, with a short prefix to recognise it by.
 
 use super::users::User;
-use app::api::ApiKeyInfo;
-use sqlx::{Any, Executor, Row, any::AnyRow};
+use console_api::ApiKeyInfo;
+use sqlx::{Any, Executor, FromRow, Row, any::AnyRow};
 
 fn from_row(row: &AnyRow) -> Result<ApiKeyInfo, sqlx::Error> {
     Ok(ApiKeyInfo {

@@ -2,9 +2,27 @@
 //! it, and a worker delivers it later, so no mail is lost while SMTP is down.
 //! The body is stored sealed (encrypted), because it carries one-time links.
 
-use sqlx::{Any, Executor, Row};
+use super::Dialect;
+use sqlx::{Any, AnyConnection, Executor};
 
-#[derive(Debug, Clone)]
+/// Inside a transaction, makes the mails to `to` queue one transaction at a time, so a cap
+/// counted before inserting holds: under READ COMMITTED two PostgreSQL transactions could
+/// otherwise both count below it (SQLite already has one writer).
+pub async fn one_writer_per_recipient(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    to: &str,
+) -> Result<(), sqlx::Error> {
+    if dialect == Dialect::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(to)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
     pub id: String,
     pub to_addr: String,
@@ -26,20 +44,6 @@ macro_rules! select_outbox {
             $rest
         )
     };
-}
-
-fn from_row(row: &sqlx::any::AnyRow) -> Result<OutboxRow, sqlx::Error> {
-    Ok(OutboxRow {
-        id: row.try_get("id")?,
-        to_addr: row.try_get("to_addr")?,
-        kind: row.try_get("kind")?,
-        subject: row.try_get("subject")?,
-        sealed: row.try_get("sealed")?,
-        created_at: row.try_get("created_at")?,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        sent_at: row.try_get("sent_at")?,
-    })
 }
 
 pub struct NewMail<'a> {
@@ -92,8 +96,11 @@ pub async fn due<'c>(
     let sql = select_outbox!(
         "WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, created_at LIMIT $2"
     );
-    let rows = sqlx::query(sql).bind(now).bind(limit).fetch_all(ex).await?;
-    rows.iter().map(from_row).collect()
+    sqlx::query_as(sql)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(ex)
+        .await
 }
 
 /// Takes a due mail for one delivery attempt by pushing its next attempt to `lease_until`;
@@ -157,6 +164,5 @@ pub async fn recent<'c>(
     limit: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
     let sql = select_outbox!("ORDER BY created_at DESC, id LIMIT $1");
-    let rows = sqlx::query(sql).bind(limit).fetch_all(ex).await?;
-    rows.iter().map(from_row).collect()
+    sqlx::query_as(sql).bind(limit).fetch_all(ex).await
 }

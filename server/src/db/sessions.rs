@@ -81,13 +81,12 @@ pub async fn live_user<'c>(
     user_id: &str,
     now: i64,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(LIVE_USER_SQL)
+    sqlx::query_as(LIVE_USER_SQL)
         .bind(session_id)
         .bind(user_id)
         .bind(now)
         .fetch_optional(ex)
-        .await?;
-    row.as_ref().map(User::from_row).transpose()
+        .await
 }
 
 pub async fn revoke<'c>(

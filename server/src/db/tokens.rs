@@ -1,7 +1,7 @@
 //! One-time tokens (verification and reset links, Google hand-offs). Only the SHA-256 of a
 //! token is stored.
 
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Executor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -21,7 +21,7 @@ impl Purpose {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
     pub user_id: String,
     pub expires_at: i64,
@@ -69,25 +69,18 @@ pub async fn find<'c>(
     token_hash: &str,
     purpose: Purpose,
 ) -> Result<Option<TokenRow>, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT user_id, expires_at, used_at FROM one_time_tokens \
          WHERE token_hash = $1 AND purpose = $2",
     )
     .bind(token_hash)
     .bind(purpose.as_str())
     .fetch_optional(ex)
-    .await?;
-    row.map(|row| {
-        Ok(TokenRow {
-            user_id: row.try_get("user_id")?,
-            expires_at: row.try_get("expires_at")?,
-            used_at: row.try_get("used_at")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// A token just spent.
+#[derive(sqlx::FromRow)]
 pub struct Spent {
     pub user_id: String,
     /// The password a verification link activates; none when several signups used the
@@ -105,7 +98,7 @@ pub async fn consume<'c>(
     purpose: Purpose,
     now: i64,
 ) -> Result<Option<Spent>, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "UPDATE one_time_tokens SET used_at = $1 \
          WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $4 \
          RETURNING user_id, password_hash, username",
@@ -115,15 +108,7 @@ pub async fn consume<'c>(
     .bind(purpose.as_str())
     .bind(now)
     .fetch_optional(ex)
-    .await?;
-    row.map(|row| {
-        Ok(Spent {
-            user_id: row.try_get("user_id")?,
-            password_hash: row.try_get("password_hash")?,
-            username: row.try_get("username")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Several signups used one unverified address: no pending link activates a password any

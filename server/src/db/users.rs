@@ -1,21 +1,24 @@
 //! Accounts.
 
-use sqlx::{Any, Executor, Row, any::AnyRow};
+use console_api::Identifier;
+use sqlx::{Any, Executor, Row};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: String,
     pub email: String,
     pub username: String,
     pub password_hash: Option<String>,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: console_api::Role,
     pub email_verified_at: Option<i64>,
     pub disabled_at: Option<i64>,
     pub created_at: i64,
     /// The last account recovery (password reset): browsers trusted before it are not.
     pub credentials_reset_at: Option<i64>,
-    /// Whether a provider identity (Google) is linked to the account.
-    pub google_linked: bool,
+    /// How many provider identities (Google) are linked to the account.
+    #[sqlx(rename = "identity_count")]
+    pub linked_identities: i64,
 }
 
 impl User {
@@ -23,64 +26,44 @@ impl User {
         self.email_verified_at.is_some()
     }
 
-    pub fn info(&self) -> app::api::UserInfo {
-        app::api::UserInfo {
+    pub fn info(&self) -> console_api::UserInfo {
+        console_api::UserInfo {
             id: self.id.clone(),
             username: self.username.clone(),
             email: self.email.clone(),
-            role: self.role.clone(),
+            role: self.role,
             email_verified: self.is_verified(),
             authenticated: true,
             sign_in_methods: self.sign_in_methods(),
         }
     }
 
-    /// The stored role; an unknown value counts as the least.
-    pub fn role(&self) -> app::api::Role {
-        self.role.parse().unwrap_or(app::api::Role::User)
-    }
-
-    pub fn admin_view(&self) -> app::api::AdminUser {
-        app::api::AdminUser {
+    pub fn admin_view(&self) -> console_api::AdminUser {
+        console_api::AdminUser {
             id: self.id.clone(),
             username: self.username.clone(),
             email: self.email.clone(),
-            role: self.role(),
+            role: self.role,
             email_verified: self.is_verified(),
             disabled: self.disabled_at.is_some(),
             created_at: self.created_at,
         }
     }
 
-    pub fn sign_in_methods(&self) -> Vec<app::api::SignInMethod> {
-        use app::api::SignInMethod;
+    pub fn sign_in_methods(&self) -> Vec<console_api::SignInMethod> {
+        use console_api::SignInMethod;
         let mut methods = Vec::new();
         if self.password_hash.is_some() {
             methods.push(SignInMethod::Password);
         }
-        if self.google_linked {
+        if self.linked_identities > 0 {
             methods.push(SignInMethod::Google);
         }
         methods
     }
-
-    pub(crate) fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
-        Ok(User {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            username: row.try_get("username")?,
-            password_hash: row.try_get("password_hash")?,
-            role: row.try_get("role")?,
-            email_verified_at: row.try_get("email_verified_at")?,
-            disabled_at: row.try_get("disabled_at")?,
-            created_at: row.try_get("created_at")?,
-            credentials_reset_at: row.try_get("credentials_reset_at")?,
-            google_linked: row.try_get::<i64, _>("identity_count")? > 0,
-        })
-    }
 }
 
-/// The columns `User::from_row` reads, from `users u`.
+/// The columns a `User` is read from, from `users u`.
 #[macro_export]
 macro_rules! user_columns {
     () => {
@@ -99,45 +82,52 @@ macro_rules! select_users {
     };
 }
 
+/// The one account whose `column` is `value`.
+async fn by_column<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    query: &'static str,
+    value: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(query).bind(value).fetch_optional(ex).await
+}
+
 pub async fn by_email<'c>(
     ex: impl Executor<'c, Database = Any>,
     email: &str,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(select_users!("WHERE u.email = $1"))
-        .bind(email)
-        .fetch_optional(ex)
-        .await?;
-    row.as_ref().map(User::from_row).transpose()
+    by_column(ex, select_users!("WHERE u.email = $1"), email).await
 }
 
 pub async fn by_username<'c>(
     ex: impl Executor<'c, Database = Any>,
     username: &str,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(select_users!("WHERE u.username = $1"))
-        .bind(username)
-        .fetch_optional(ex)
-        .await?;
-    row.as_ref().map(User::from_row).transpose()
+    by_column(ex, select_users!("WHERE u.username = $1"), username).await
 }
 
 pub async fn by_id<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: &str,
 ) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(select_users!("WHERE u.id = $1"))
-        .bind(id)
-        .fetch_optional(ex)
-        .await?;
-    row.as_ref().map(User::from_row).transpose()
+    by_column(ex, select_users!("WHERE u.id = $1"), id).await
+}
+
+/// The account an identifier names (already normalised by the caller).
+pub async fn by_login<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    identifier: &Identifier,
+) -> Result<Option<User>, sqlx::Error> {
+    match identifier {
+        Identifier::Email(email) => by_email(ex, email).await,
+        Identifier::Username(username) => by_username(ex, username).await,
+    }
 }
 
 /// Every account, oldest first.
 pub async fn all<'c>(ex: impl Executor<'c, Database = Any>) -> Result<Vec<User>, sqlx::Error> {
-    let rows = sqlx::query(select_users!("ORDER BY u.created_at, u.id"))
+    sqlx::query_as(select_users!("ORDER BY u.created_at, u.id"))
         .fetch_all(ex)
-        .await?;
-    rows.iter().map(User::from_row).collect()
+        .await
 }
 
 /// Disables the account (`Some(time)`) or enables it again (`None`).
@@ -159,7 +149,7 @@ pub async fn set_disabled<'c>(
 pub async fn set_role<'c>(
     ex: impl Executor<'c, Database = Any>,
     id: &str,
-    role: app::api::Role,
+    role: console_api::Role,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")

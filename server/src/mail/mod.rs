@@ -13,6 +13,7 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, MultiPart},
 };
+use secrecy::ExposeSecret;
 use sqlx::{Any, Executor};
 use std::{sync::Arc, time::Duration};
 use templates::Mail;
@@ -43,7 +44,7 @@ impl Mailer {
     pub fn new(config: &Config, db: Db, secret: &[u8], clock: Clock) -> Result<Self, String> {
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
                     .map_err(|e| format!("SMTP_URL cannot be used: {e}"))?
                     .timeout(Some(Duration::from_secs(15)))
                     .build(),

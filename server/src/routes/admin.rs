@@ -8,11 +8,11 @@ use crate::{
     extract::{ApiJson, AuthUser},
     state::AppState,
 };
-use app::api::{AdminUser, Data, Role, RoleRequest};
 use axum::{
     Json,
     extract::{Path, State},
 };
+use console_api::{AdminUser, Data, Identifier, Role, RoleRequest};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -85,22 +85,18 @@ async fn target(
 ) -> ApiResult<users::User> {
     auth.require(needed)?;
     let name = name.trim().to_lowercase();
-    let found = if name.contains('@') {
-        users::by_email(&state.db.pool, &name).await?
-    } else {
-        users::by_username(&state.db.pool, &name).await?
-    };
+    let found = users::by_login(&state.db.pool, &Identifier::parse(&name)).await?;
     let target = found.ok_or(ApiError::NotFound)?;
     if target.id == auth.user.id {
         return Err(ApiError::PermissionDenied(
             "You cannot change your own account here".into(),
         ));
     }
-    let actor = auth.user.role();
-    if actor != Role::SuperAdmin && target.role() >= actor {
+    let actor = auth.user.role;
+    if actor != Role::SuperAdmin && target.role >= actor {
         return Err(ApiError::PermissionDenied(format!(
             "Only a super_admin can change an account with the {} role",
-            target.role()
+            target.role
         )));
     }
     Ok(target)

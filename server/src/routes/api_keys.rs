@@ -4,25 +4,18 @@
 //! one needs a recent sign-in (or the password), and an account recovery revokes them all.
 
 use crate::{
-    auth::{
-        random::{hex_token, token_hash},
-        reauth,
-    },
+    auth::reauth,
     db::{api_keys, new_id},
     error::{ApiError, ApiResult},
     extract::{ApiJson, AuthUser, ClientIp},
     state::AppState,
 };
-use app::api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Data, Success};
 use axum::{
     Json,
     extract::{Path, State},
 };
+use console_api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Data, Success};
 
-/// What every key starts with: recognisable in logs, config files and secret scanners.
-pub const KEY_PREFIX: &str = "msgsg_";
-/// Characters of a key shown in lists (the prefix and 8 hex digits).
-const SHOWN_CHARS: usize = KEY_PREFIX.len() + 8;
 const MAX_DAYS: u32 = 365;
 const MAX_NAME_CHARS: usize = 64;
 const MAX_KEYS_PER_ACCOUNT: i64 = 50;
@@ -59,11 +52,16 @@ pub async fn create(
             format!("A key lives from 1 to {MAX_DAYS} days"),
         ));
     }
-    reauth::require_recent_sign_in(&state, &auth, req.password.as_deref(), ip).await?;
+    reauth::require_recent_sign_in(
+        &state,
+        &auth,
+        req.password.as_ref().map(console_api::Password::expose),
+        ip,
+    )
+    .await?;
     let now = state.clock.now();
-    let key = format!("{KEY_PREFIX}{}", hex_token(32));
+    let minted = crate::auth::api_keys::mint();
     let id = new_id();
-    let prefix = key[..SHOWN_CHARS].to_owned();
     let expires_at = now + i64::from(req.expires_in_days) * 86_400;
     let session_id = auth.session()?.sid.clone();
     let outcome = api_keys::insert_within_cap(
@@ -72,8 +70,8 @@ pub async fn create(
             id: &id,
             user_id: &auth.user.id,
             name,
-            prefix: &prefix,
-            key_hash: &token_hash(&key),
+            prefix: &minted.prefix,
+            key_hash: &minted.hash,
             now,
             expires_at,
         },
@@ -98,10 +96,10 @@ pub async fn create(
     tracing::info!(user = %auth.user.id, key = %id, "API key created");
     Ok(Json(Data {
         data: CreatedApiKey {
-            key,
+            key: minted.key,
             id,
             name: name.to_owned(),
-            prefix,
+            prefix: minted.prefix,
             created_at: now,
             expires_at,
         },

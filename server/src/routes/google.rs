@@ -12,7 +12,8 @@
 //! Every failure ends at `/login?error=oauth_failed` (or `account_disabled`), with the reason
 //! in the log only.
 
-use super::{cookie, session, session_cookie};
+use super::{cookie, session_cookie};
+use crate::auth::session;
 use crate::{
     auth::{
         oidc::{Provider, VerifiedIdentity},

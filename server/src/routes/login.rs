@@ -14,13 +14,13 @@ use crate::{
     extract::{ApiJson, ClientIp, cookie_value},
     state::AppState,
 };
-use app::api::{Data, LoginRequest, LoginResponse};
 use axum::{
     Json,
     extract::State,
     http::{HeaderMap, header},
     response::{AppendHeaders, IntoResponse, Response},
 };
+use console_api::{Data, Identifier, LoginRequest, LoginResponse};
 use unicode_normalization::UnicodeNormalization;
 
 const WRONG_CREDENTIALS: &str = "Wrong email or password";
@@ -32,17 +32,18 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     state.limits.check_ip(Action::Login, ip)?;
-    let identifier = req
-        .email
-        .as_deref()
-        .or(req.username.as_deref())
-        .map(|s| s.trim().to_lowercase())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::validation("email", "Enter your email or username"))?;
-    if req.password.is_empty() {
+    let named = req.identifier();
+    let identifier = named.text().to_lowercase();
+    if identifier.is_empty() {
+        return Err(ApiError::validation(
+            "email",
+            "Enter your email or username",
+        ));
+    }
+    if req.password.expose().is_empty() {
         return Err(ApiError::validation("password", "Enter your password"));
     }
-    if req.password.len() > password::MAX_LENGTH * 4 || identifier.len() > 254 {
+    if req.password.expose().len() > password::MAX_LENGTH * 4 || identifier.len() > 254 {
         // Refused before any hashing: no password can be this long.
         return Err(ApiError::validation(
             "password",
@@ -50,20 +51,19 @@ pub async fn login(
         ));
     }
 
-    let user = if identifier.contains('@') {
+    let login = match named {
         // Only a bare address: `Name <a@b>` is refused as at signup, by its shape alone.
-        let email = crate::validate::email(&identifier)?;
-        users::by_email(&state.db.pool, &email).await?
-    } else {
-        users::by_username(&state.db.pool, &identifier).await?
+        Identifier::Email(_) => Identifier::Email(crate::validate::email(&identifier)?),
+        Identifier::Username(_) => Identifier::Username(identifier.clone()),
     };
+    let user = users::by_login(&state.db.pool, &login).await?;
     let now = state.clock.now();
     let counter = attempt_counter(&state, &headers, user.as_ref(), &identifier, now);
     // Counted before the password is checked; a locked counter answers the same, at once,
     // whether or not an account is behind it (RL3).
     let locked_now = throttle::begin(&state, &counter.key).await?;
 
-    let candidate: String = req.password.nfkc().collect();
+    let candidate: String = req.password.expose().nfkc().collect();
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = state.hasher.verify(candidate.clone(), stored).await?;
     let user = match user {
@@ -97,7 +97,7 @@ pub async fn login(
         }
     }
 
-    let session = super::session::open(&state, &user, Proof::Password(&proven), &headers, ip)
+    let session = crate::auth::session::open(&state, &user, Proof::Password(&proven), &headers, ip)
         .await?
         .ok_or(ApiError::Unauthorized(WRONG_CREDENTIALS))?;
     tracing::info!(user = %user.id, "signed in");

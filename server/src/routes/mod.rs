@@ -3,8 +3,8 @@
 mod admin;
 mod api_keys;
 mod dev_mailbox;
-pub mod google;
-mod links;
+mod forgot_password;
+mod google;
 mod login;
 mod resend_verification;
 mod reset_password;
@@ -13,63 +13,62 @@ mod signup;
 mod verify_email;
 
 use crate::{error::ApiError, extract::session_cookie_name, state::AppState};
-use app::api::{Data, Providers};
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, State},
     http::{HeaderValue, header},
     routing::{delete, get, post},
 };
+use console_api::{Data, Providers};
 use tower_http::set_header::SetResponseHeaderLayer;
-
-pub use api_keys::KEY_PREFIX as API_KEY_PREFIX;
-pub use links::queue_capped;
 
 /// Request bodies above this are refused before they are read in full.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Every route the server answers besides the pages. API responses are never cached.
 pub fn api_router(state: &AppState) -> Router<AppState> {
-    let auth = Router::new()
-        .route("/signup", post(signup::signup))
-        .route("/login", post(login::login))
-        .route("/logout", post(session::logout))
-        .route("/me", get(session::me))
-        .route("/providers", get(providers))
-        .route("/google", get(google::start))
-        .route("/google/callback", get(google::callback))
+    use console_api::paths;
+    let no_store = || {
+        SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        )
+    };
+    let api = Router::new()
+        .route(paths::SIGNUP, post(signup::signup))
+        .route(paths::LOGIN, post(login::login))
+        .route(paths::LOGOUT, post(session::logout))
+        .route(paths::ME, get(session::me))
+        .route(paths::PROVIDERS, get(providers))
+        .route(paths::GOOGLE, get(google::start))
+        .route(paths::GOOGLE_CALLBACK, get(google::callback))
         .route(
-            "/resend-verification",
+            paths::RESEND_VERIFICATION,
             post(resend_verification::resend_verification),
         )
-        .route("/verify-email/validate", get(verify_email::validate))
-        .route("/verify-email", post(verify_email::verify))
+        .route(paths::VERIFY_EMAIL_VALIDATE, get(verify_email::validate))
+        .route(paths::VERIFY_EMAIL, post(verify_email::verify))
         .route(
-            "/forgot-password",
-            post(resend_verification::forgot_password),
+            paths::FORGOT_PASSWORD,
+            post(forgot_password::forgot_password),
         )
-        .route("/reset-password/validate", get(reset_password::validate))
-        .route("/reset-password", post(reset_password::reset))
+        .route(
+            paths::RESET_PASSWORD_VALIDATE,
+            get(reset_password::validate),
+        )
+        .route(paths::RESET_PASSWORD, post(reset_password::reset))
+        .route(paths::API_KEYS, get(api_keys::list).post(api_keys::create))
+        .route(paths::API_KEY, delete(api_keys::revoke))
+        .route(paths::ADMIN_USERS, get(admin::list))
+        .route(paths::ADMIN_USER_DISABLE, post(admin::disable))
+        .route(paths::ADMIN_USER_ENABLE, post(admin::enable))
+        .route(paths::ADMIN_USER_ROLE, post(admin::set_role))
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
-    let private = Router::new()
-        .route("/api/keys", get(api_keys::list).post(api_keys::create))
-        .route("/api/keys/{id}", delete(api_keys::revoke))
-        .route("/api/admin/users", get(admin::list))
-        .route("/api/admin/users/{name}/disable", post(admin::disable))
-        .route("/api/admin/users/{name}/enable", post(admin::enable))
-        .route("/api/admin/users/{name}/role", post(admin::set_role))
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+        .layer(no_store());
     let mut router = Router::new()
-        .nest("/api/auth", auth)
-        .merge(private)
+        .merge(api)
         .route("/api/{*rest}", get(not_found).post(not_found))
+        .route(paths::GOOGLE_HANDOFF, get(google::handoff))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     if state.mailer.is_dev_mailbox() {

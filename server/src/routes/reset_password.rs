@@ -3,7 +3,7 @@
 //! (sessions, API keys, pending links, Google hand-offs, trusted browsers), marks the address
 //! verified (the link proved it), and mails a notice (TK5, PH2). It never signs in.
 
-use super::links;
+use crate::auth::links;
 use crate::{
     auth::{password, random, ratelimit::Action, throttle},
     db::{api_keys, sessions, tokens, tokens::Purpose, users},
@@ -12,13 +12,13 @@ use crate::{
     mail::templates,
     state::AppState,
 };
-use app::api::{Data, ResetPasswordRequest, Success, TokenState, TokenStateResponse};
 use axum::{
     Json,
     extract::{Query, State},
     http::header,
     response::{IntoResponse, Response},
 };
+use console_api::{Data, ResetPasswordRequest, Success, TokenState, TokenStateResponse};
 
 pub async fn validate(
     State(state): State<AppState>,
@@ -49,9 +49,12 @@ pub async fn reset(
     // The password is checked before the link is spent, so a refused password can be fixed.
     let local_part = user.email.split('@').next().unwrap_or_default();
     let context = [user.email.as_str(), local_part, user.username.as_str()];
-    let new_password =
-        password::check_policy(&req.password, state.config.password_min_length, &context)
-            .map_err(|message| ApiError::validation("password", message))?;
+    let new_password = password::check_policy(
+        req.password.expose(),
+        state.config.password_min_length,
+        &context,
+    )
+    .map_err(|message| ApiError::validation("password", message))?;
     let hash = state.hasher.hash(new_password).await?;
 
     let now = state.clock.now();

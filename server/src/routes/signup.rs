@@ -3,7 +3,7 @@
 //! owner gets a mail instead (EN2). A verification link activates the password chosen at the
 //! signup that mailed it, and none once several signups used the address (PH1).
 
-use super::links::{self, Link};
+use crate::auth::links::{self, Link};
 use crate::{
     auth::{password, ratelimit::Action},
     db::{new_id, tokens, users},
@@ -13,8 +13,8 @@ use crate::{
     state::AppState,
     validate,
 };
-use app::api::{Data, SignupRequest, SignupResponse};
 use axum::{Json, extract::State};
+use console_api::{Data, SignupRequest, SignupResponse};
 
 pub async fn signup(
     State(state): State<AppState>,
@@ -34,9 +34,12 @@ pub async fn signup(
         local_part,
         username.as_deref().unwrap_or(""),
     ];
-    let password =
-        password::check_policy(&req.password, state.config.password_min_length, &context)
-            .map_err(|message| ApiError::validation("password", message))?;
+    let password = password::check_policy(
+        req.password.expose(),
+        state.config.password_min_length,
+        &context,
+    )
+    .map_err(|message| ApiError::validation("password", message))?;
 
     // The username is checked before the address is looked up, and claimed only when the
     // address is verified, so whether it is free is all this answer can tell (EN2).

@@ -1,7 +1,7 @@
 //! Email verification. `GET …/validate` only reports the link's state (a mail scanner that
 //! opens the link spends nothing, TK4); the page's `POST` spends it. Never signs in.
 
-use super::links::{self, Link};
+use crate::auth::links::{self, Link};
 use crate::{
     auth::{random, ratelimit::Action},
     db::{tokens, tokens::Purpose, users},
@@ -10,11 +10,11 @@ use crate::{
     mail::templates,
     state::AppState,
 };
-use app::api::{Data, TokenRequest, TokenState, TokenStateResponse, VerifyEmailResponse};
 use axum::{
     Json,
     extract::{Query, State},
 };
+use console_api::{Data, TokenRequest, TokenState, TokenStateResponse, VerifyEmailResponse};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -2,11 +2,11 @@
 //! signs up, credentials that outlive a recovery, answers that tell who has an account, and
 //! lockouts that keep the owner out.
 
-use crate::support::{Backend, Options, PASSWORD, Reply, TestApp, email};
-use crate::{backend_tests, spawn};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
+use testkit::backend_tests;
+use testkit::{Backend, Options, PASSWORD, Reply, TestApp, email};
 
 backend_tests!(
     a_squatters_password_never_opens_the_owners_account,
@@ -51,7 +51,7 @@ async fn state_of(app: &TestApp, token: &str) -> String {
 /// link the victim clicks, the address is verified, neither password opens the account, and
 /// the mailbox owner is sent a link to choose one.
 async fn a_squatters_password_never_opens_the_owners_account(backend: Backend) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     for squatter_first in [true, false] {
         let victim = email("victim");
         let (first, second) = if squatter_first {
@@ -121,7 +121,7 @@ async fn a_squatters_password_never_opens_the_owners_account(backend: Backend) {
 async fn a_single_signup_keeps_its_password_and_claims_its_username_on_verification(
     backend: Backend,
 ) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     let address = email("single");
     let reply = app
         .post(
@@ -154,7 +154,7 @@ async fn a_single_signup_keeps_its_password_and_claims_its_username_on_verificat
 /// PH2: a stolen session mints a key; the owner's reset must stop the session, the key,
 /// every pending link, and say so.
 async fn a_reset_ends_every_credential(backend: Backend) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     let address = email("recover");
     let session = app.signed_in(&address).await;
     let created = app
@@ -217,7 +217,7 @@ async fn a_reset_ends_every_credential(backend: Backend) {
 
 /// PH2: a session older than RECENT_SIGN_IN_SECONDS needs the password to mint a key.
 async fn api_keys_need_a_recent_sign_in(backend: Backend) {
-    let app = spawn!(Options::new(backend).set("RECENT_SIGN_IN_SECONDS", 60));
+    let app = TestApp::spawn(Options::new(backend).set("RECENT_SIGN_IN_SECONDS", 60)).await;
     let session = app.signed_in(&email("recent")).await;
     let body = json!({"name": "fresh", "expiresInDays": 30});
     assert_eq!(
@@ -242,7 +242,7 @@ async fn api_keys_need_a_recent_sign_in(backend: Backend) {
 
 /// EN2: whether the username is free is the only thing a signup answer may depend on.
 async fn a_taken_username_tells_nothing_about_addresses(backend: Backend) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     let owner = email("named");
     let reply = app
         .post(
@@ -277,11 +277,12 @@ async fn a_taken_username_tells_nothing_about_addresses(backend: Backend) {
 /// RL3: after the threshold, a registered and an unknown address answer the same, and the
 /// lock is refused before any password check for both.
 async fn locked_and_unknown_identifiers_answer_alike(backend: Backend) {
-    let app = spawn!(
+    let app = TestApp::spawn(
         Options::new(backend)
             .set("LOCKOUT_THRESHOLD", 3)
-            .set("LOCKOUT_SECONDS", 600)
-    );
+            .set("LOCKOUT_SECONDS", 600),
+    )
+    .await;
     let known = email("known");
     app.verified_account(&known).await;
     let unknown = email("nobody");
@@ -360,11 +361,12 @@ async fn login_from(
 /// browser the owner signed in from before; that browser's own typos lock only itself; the
 /// owner is mailed once per lock; a reset ends the trust of earlier browsers.
 async fn a_flood_of_wrong_passwords_never_locks_out_a_known_browser(backend: Backend) {
-    let app = spawn!(
+    let app = TestApp::spawn(
         Options::new(backend)
             .set("LOCKOUT_THRESHOLD", 3)
-            .set("LOCKOUT_SECONDS", 600)
-    );
+            .set("LOCKOUT_SECONDS", 600),
+    )
+    .await;
     let address = email("owner");
     app.verified_account(&address).await;
     let owner = browser();
@@ -402,7 +404,7 @@ async fn a_flood_of_wrong_passwords_never_locks_out_a_known_browser(backend: Bac
         StatusCode::OK
     );
     // One notice for the lock, however long the flood goes on.
-    let notices = |mails: &[crate::support::maildev::Mail]| {
+    let notices = |mails: &[testkit::maildev::Mail]| {
         mails
             .iter()
             .filter(|m| m.subject == "Failed sign-in attempts on your account")
@@ -457,7 +459,7 @@ const NEW_PASSWORD: &str = "my new and private passphrase";
 
 /// A display name or comment multiplies accounts per inbox and spoofs addresses.
 async fn display_name_addresses_are_refused_everywhere(backend: Backend) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     for address in [
         "Victim <v@example.com>",
         "\"v@example.com\" <attacker@evil.example>",
@@ -486,7 +488,7 @@ async fn display_name_addresses_are_refused_everywhere(backend: Backend) {
 
 /// No request may loop on attacker-shaped data: every derived name is taken here.
 async fn derived_usernames_take_a_bounded_number_of_tries(backend: Backend) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     let fill = match backend {
         Backend::Sqlite => {
             "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999) \
@@ -524,7 +526,7 @@ async fn derived_usernames_take_a_bounded_number_of_tries(backend: Backend) {
 
 /// PW2: a breach-corpus list, with padded and repeated forms.
 async fn common_passwords_and_their_padded_forms_are_refused(backend: Backend) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     for weak in [
         "monkey123456789",
         "passwordpassword",
@@ -542,7 +544,7 @@ async fn common_passwords_and_their_padded_forms_are_refused(backend: Backend) {
 
 /// 49 keys, then ten concurrent creates: exactly one more may exist.
 async fn the_api_key_cap_holds_under_concurrent_creates(backend: Backend) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     let session = app.signed_in(&email("cap")).await;
     let me = app.get_auth("/api/auth/me", &session).await;
     let id = me.json["data"]["id"].as_str().unwrap().to_owned();
@@ -565,7 +567,7 @@ async fn the_api_key_cap_holds_under_concurrent_creates(backend: Backend) {
 
 /// A script's key acts as its owner, but granting roles takes a signed-in person.
 async fn only_a_session_changes_roles(backend: Backend) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     let boss = email("boss");
     app.verified_account(&boss).await;
     app.sql(&format!(
@@ -604,7 +606,7 @@ async fn only_a_session_changes_roles(backend: Backend) {
 /// SE3: the end of the Google flow carries a hand-off token and cookies.
 #[tokio::test]
 async fn the_google_callback_page_is_never_cached() {
-    let app = spawn!(Options::new(Backend::Sqlite));
+    let app = TestApp::spawn(Options::new(Backend::Sqlite)).await;
     for path in [
         "/auth/callback",
         "/auth/callback?token=x",
@@ -620,12 +622,13 @@ async fn the_google_callback_page_is_never_cached() {
 /// loopback requests: through a proxy or tunnel, every reset link would be public.
 #[tokio::test]
 async fn the_implicit_dev_mailbox_answers_only_direct_loopback_requests() {
-    let app = spawn!(
+    let app = TestApp::spawn(
         Options::new(Backend::Sqlite)
             .dev_mailbox()
             .set("DEV_MAILBOX", 0)
-            .set("PUBLIC_URL", "http://127.0.0.1:3999")
-    );
+            .set("PUBLIC_URL", "http://127.0.0.1:3999"),
+    )
+    .await;
     assert_eq!(app.get("/dev/mailbox").await.status, StatusCode::OK);
     for header in ["x-forwarded-for", "forwarded", "x-real-ip"] {
         let reply = app

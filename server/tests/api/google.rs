@@ -2,12 +2,12 @@
 //! browser simulated by hand (its cookies, the redirects it follows), on SQLite and
 //! PostgreSQL.
 
-mod support;
-
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use support::{Backend, Options, PASSWORD, PUBLIC_URL, TestApp, email, oidc::OidcProvider};
+use testkit::{
+    Backend, Options, PASSWORD, PUBLIC_URL, TestApp, backend_tests, email, oidc::OidcProvider,
+};
 
 backend_tests!(
     first_google_sign_in_creates_a_verified_account,
@@ -105,23 +105,14 @@ impl Browser {
     }
 }
 
-async fn with_google(backend: Backend, smtp: bool) -> Option<(TestApp, OidcProvider)> {
+async fn with_google(backend: Backend, smtp: bool) -> (TestApp, OidcProvider) {
     let provider = OidcProvider::start();
     let mut options = Options::new(backend).google(&provider);
     if !smtp {
         options = options.dev_mailbox();
     }
-    let app = TestApp::spawn(options).await?;
-    Some((app, provider))
-}
-
-macro_rules! spawn_google {
-    ($backend:expr, $smtp:expr) => {
-        match with_google($backend, $smtp).await {
-            Some(pair) => pair,
-            None => return,
-        }
-    };
+    let app = TestApp::spawn(options).await;
+    (app, provider)
 }
 
 fn person(sub: &str, address: &str, verified: bool) -> Value {
@@ -148,7 +139,7 @@ async fn sessions_of(app: &TestApp, address: &str) -> i64 {
 }
 
 async fn first_google_sign_in_creates_a_verified_account(backend: Backend) {
-    let (app, provider) = spawn_google!(backend, false);
+    let (app, provider) = with_google(backend, false).await;
     let address = email("google-new");
     provider
         .set_identity(person("sub-new-1", &address, true))
@@ -193,7 +184,7 @@ async fn first_google_sign_in_creates_a_verified_account(backend: Backend) {
 }
 
 async fn google_links_an_existing_verified_account(backend: Backend) {
-    let (app, provider) = spawn_google!(backend, true);
+    let (app, provider) = with_google(backend, true).await;
     let address = email("linked");
     app.verified_account(&address).await;
     provider
@@ -223,7 +214,7 @@ async fn google_links_an_existing_verified_account(backend: Backend) {
 /// it. When the owner signs in with Google, the account becomes the owner's: the intruder's
 /// password and links stop working (OA4).
 async fn pre_registered_password_is_removed_when_google_proves_the_address(backend: Backend) {
-    let (app, provider) = spawn_google!(backend, true);
+    let (app, provider) = with_google(backend, true).await;
     let address = email("victim");
     assert_eq!(app.signup(&address, PASSWORD).await.status, StatusCode::OK);
     let intruders_link = app.token_from_mail(&address, 0, "/verify-email").await;
@@ -249,7 +240,7 @@ async fn pre_registered_password_is_removed_when_google_proves_the_address(backe
 }
 
 async fn unverified_google_addresses_are_refused(backend: Backend) {
-    let (app, provider) = spawn_google!(backend, true);
+    let (app, provider) = with_google(backend, true).await;
 
     // An existing account is not linked on an address the provider does not vouch for.
     let address = email("unvouched");
@@ -286,7 +277,7 @@ async fn unverified_google_addresses_are_refused(backend: Backend) {
 }
 
 async fn tampered_id_tokens_are_refused(backend: Backend) {
-    let (app, provider) = spawn_google!(backend, false);
+    let (app, provider) = with_google(backend, false).await;
     let address = email("tampered");
     provider
         .set_identity(person("sub-tampered", &address, true))
@@ -320,7 +311,7 @@ async fn tampered_id_tokens_are_refused(backend: Backend) {
 }
 
 async fn state_is_single_use_and_bound_to_the_browser(backend: Backend) {
-    let (app, provider) = spawn_google!(backend, false);
+    let (app, provider) = with_google(backend, false).await;
     provider
         .set_identity(person("sub-state", &email("state"), true))
         .await;
@@ -362,7 +353,7 @@ async fn state_is_single_use_and_bound_to_the_browser(backend: Backend) {
 }
 
 async fn handoff_token_is_single_use_short_lived_and_browser_bound(backend: Backend) {
-    let (app, provider) = spawn_google!(backend, false);
+    let (app, provider) = with_google(backend, false).await;
     provider
         .set_identity(person("sub-handoff", &email("handoff"), true))
         .await;
@@ -410,7 +401,7 @@ async fn handoff_token_is_single_use_short_lived_and_browser_bound(backend: Back
 }
 
 async fn disabled_accounts_cannot_sign_in_with_google(backend: Backend) {
-    let (app, provider) = spawn_google!(backend, false);
+    let (app, provider) = with_google(backend, false).await;
     let address = email("disabled-google");
     provider
         .set_identity(person("sub-disabled", &address, true))
@@ -435,7 +426,7 @@ async fn disabled_accounts_cannot_sign_in_with_google(backend: Backend) {
 
 #[tokio::test]
 async fn google_is_offered_only_when_configured() {
-    let plain = spawn!(Options::new(Backend::Sqlite).dev_mailbox());
+    let plain = TestApp::spawn(Options::new(Backend::Sqlite).dev_mailbox()).await;
     plain
         .get("/api/auth/google")
         .await
@@ -449,7 +440,7 @@ async fn google_is_offered_only_when_configured() {
     assert_eq!(login.status, StatusCode::OK);
     assert!(!login.body.contains("Continue with Google"));
 
-    let (app, _provider) = spawn_google!(Backend::Sqlite, false);
+    let (app, _provider) = with_google(Backend::Sqlite, false).await;
     assert_eq!(
         app.get("/api/auth/providers").await.json["data"]["google"],
         true
@@ -465,14 +456,15 @@ async fn google_is_offered_only_when_configured() {
 /// would-be Google users back to the sign-in page with an error.
 #[tokio::test]
 async fn unreachable_provider_leaves_the_console_serving() {
-    let port = support::maildev::free_port();
-    let app = spawn!(
+    let port = testkit::maildev::free_port();
+    let app = TestApp::spawn(
         Options::new(Backend::Sqlite)
             .dev_mailbox()
             .set("GOOGLE_CLIENT_ID", "id")
             .set("GOOGLE_CLIENT_SECRET", "secret")
-            .set("GOOGLE_ISSUER_URL", format!("http://127.0.0.1:{port}"))
-    );
+            .set("GOOGLE_ISSUER_URL", format!("http://127.0.0.1:{port}")),
+    )
+    .await;
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     let mut browser = Browser::default();
     assert_eq!(browser.start(&app).await, format!("{PUBLIC_URL}{FAILED}"));
@@ -484,12 +476,13 @@ async fn unreachable_provider_leaves_the_console_serving() {
 #[tokio::test]
 async fn rate_limited_attempts_land_on_the_sign_in_page() {
     let provider = OidcProvider::start();
-    let app = spawn!(
+    let app = TestApp::spawn(
         Options::new(Backend::Sqlite)
             .dev_mailbox()
             .google(&provider)
-            .set("RATE_LIMIT_PER_MINUTE", 2)
-    );
+            .set("RATE_LIMIT_PER_MINUTE", 2),
+    )
+    .await;
     let mut browser = Browser::default();
     for _ in 0..2 {
         assert!(browser.start(&app).await.starts_with(&provider.issuer));

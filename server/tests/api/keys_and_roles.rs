@@ -1,12 +1,10 @@
 //! API keys (AK1, AK2) and roles through the HTTP API, on SQLite and PostgreSQL, and the
 //! `server promote` operator command.
 
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
-use support::{Backend, Options, PASSWORD, TestApp, email};
+use testkit::{Backend, Options, PASSWORD, TestApp, backend_tests, email};
 
 backend_tests!(
     api_keys_act_as_their_owner_until_revoked_or_expired,
@@ -31,8 +29,8 @@ async fn create_key(app: &TestApp, token: &str, name: &str, days: u32) -> (Strin
     )
 }
 
-async fn delete(app: &TestApp, path: &str, token: &str) -> support::Reply {
-    support::Reply::read(
+async fn delete(app: &TestApp, path: &str, token: &str) -> testkit::Reply {
+    testkit::Reply::read(
         app.http
             .delete(app.url(path))
             .bearer_auth(token)
@@ -44,7 +42,7 @@ async fn delete(app: &TestApp, path: &str, token: &str) -> support::Reply {
 }
 
 async fn api_keys_act_as_their_owner_until_revoked_or_expired(backend: Backend) {
-    let app = spawn!(Options::new(backend));
+    let app = TestApp::spawn(Options::new(backend)).await;
     let address = email("keys");
     let session = app.signed_in(&address).await;
     let (key, id) = create_key(&app, &session, "Backup Script", 90).await;
@@ -126,7 +124,7 @@ async fn api_keys_act_as_their_owner_until_revoked_or_expired(backend: Backend) 
 }
 
 async fn api_keys_cannot_manage_credentials(backend: Backend) {
-    let app = spawn!(Options::new(backend).dev_mailbox());
+    let app = TestApp::spawn(Options::new(backend).dev_mailbox()).await;
     let session = signed_in_without_mail(&app, "limited").await;
     let (key, id) = create_key(&app, &session, "Script", 30).await;
     app.post_auth(
@@ -153,7 +151,7 @@ async fn api_keys_cannot_manage_credentials(backend: Backend) {
 }
 
 async fn api_key_requests_are_validated(backend: Backend) {
-    let app = spawn!(Options::new(backend).dev_mailbox());
+    let app = TestApp::spawn(Options::new(backend).dev_mailbox()).await;
     let session = signed_in_without_mail(&app, "validated").await;
     for (body, field) in [
         (json!({"name": "", "expiresInDays": 30}), "name"),
@@ -191,19 +189,19 @@ async fn api_key_requests_are_validated(backend: Backend) {
 async fn signed_in_without_mail(app: &TestApp, name: &str) -> String {
     let address = email(name);
     assert_eq!(
-        app.signup(&address, support::PASSWORD).await.status,
+        app.signup(&address, testkit::PASSWORD).await.status,
         StatusCode::OK
     );
     app.sql(&format!(
         "UPDATE users SET email_verified_at = 1 WHERE email = '{address}'"
     ))
     .await;
-    let reply = app.login(&address, support::PASSWORD).await;
+    let reply = app.login(&address, testkit::PASSWORD).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.json["data"]["token"].as_str().unwrap().to_owned()
 }
 
-async fn set_role(app: &TestApp, token: &str, name: &str, role: &str) -> support::Reply {
+async fn set_role(app: &TestApp, token: &str, name: &str, role: &str) -> testkit::Reply {
     app.post_auth(
         &format!("/api/admin/users/{name}/role"),
         token,
@@ -213,7 +211,7 @@ async fn set_role(app: &TestApp, token: &str, name: &str, role: &str) -> support
 }
 
 async fn roles_gate_the_admin_endpoints(backend: Backend) {
-    let app = spawn!(Options::new(backend).dev_mailbox());
+    let app = TestApp::spawn(Options::new(backend).dev_mailbox()).await;
     let root = signed_in_without_mail(&app, "root").await;
     let admin = signed_in_without_mail(&app, "admin").await;
     let user = signed_in_without_mail(&app, "user").await;
@@ -310,7 +308,7 @@ async fn roles_gate_the_admin_endpoints(backend: Backend) {
 
 #[tokio::test]
 async fn promote_command_sets_a_role_while_the_server_runs() {
-    let app = spawn!(Options::new(Backend::Sqlite).dev_mailbox());
+    let app = TestApp::spawn(Options::new(Backend::Sqlite).dev_mailbox()).await;
     let token = signed_in_without_mail(&app, "operator").await;
     let me = app.get_auth("/api/auth/me", &token).await;
     let username = me.json["data"]["username"].as_str().unwrap().to_owned();

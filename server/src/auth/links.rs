@@ -1,14 +1,14 @@
 //! One-time links and the mail that carries them, shared by the flows that send them.
 
 use crate::{
-    auth::random,
-    db::{Dialect, tokens, tokens::Purpose, users},
+    auth::{random, ratelimit::Action},
+    db::{outbox, tokens, tokens::Purpose, users},
     error::{ApiError, TokenProblem},
-    mail::templates::Mail,
+    mail::{templates, templates::Mail},
     state::AppState,
     validate,
 };
-use app::api::TokenState;
+use console_api::TokenState;
 use sqlx::AnyConnection;
 
 /// The links the console mails.
@@ -83,14 +83,7 @@ pub async fn queue_capped(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let cap = i64::from(state.config.mail_per_address_per_hour);
-    if state.db.dialect == Dialect::Postgres {
-        // Under READ COMMITTED two transactions could both count below the cap; queue the
-        // mails of one address one transaction at a time (SQLite already has one writer).
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(to)
-            .execute(&mut *conn)
-            .await?;
-    }
+    outbox::one_writer_per_recipient(&mut *conn, state.db.dialect, to).await?;
     let queued = state
         .mailer
         .queue(&mut *conn, to, mail, now, Some(cap))
@@ -156,4 +149,68 @@ pub fn token_error(token_state: TokenState) -> ApiError {
         TokenState::AlreadyVerified => ApiError::AlreadyVerified,
         TokenState::Invalid | TokenState::Valid => ApiError::Token(TokenProblem::Invalid),
     }
+}
+
+/// A link asked for by address (resend verification, forgot password): limited per client
+/// and per address, then looked up and mailed after the answer, so the answer and its
+/// timing are the same whether or not the address has an account (EN3).
+pub fn request_link(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    email: &str,
+    link: Link,
+) -> Result<(), ApiError> {
+    state.limits.check_ip(Action::Mail, ip)?;
+    let email = validate::email(email)?;
+    state.limits.check_address(&email)?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = send_link(&state, &email, link).await {
+            tracing::error!(error = %e, "could not queue an account mail");
+        }
+    });
+    Ok(())
+}
+
+/// Mails a fresh link when the address has an account that can use it.
+async fn send_link(state: &AppState, email: &str, link: Link) -> Result<(), sqlx::Error> {
+    let Some(user) = users::by_email(&state.db.pool, email).await? else {
+        return Ok(());
+    };
+    let wanted = match link {
+        Link::VerifyEmail => !user.is_verified() && user.disabled_at.is_none(),
+        Link::ResetPassword => user.disabled_at.is_none(),
+    };
+    if !wanted {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.pool.begin().await?;
+    // A new verification link carries the account's pending password, read inside this
+    // transaction: none once several signups used the address.
+    let pending = match link {
+        Link::VerifyEmail => match users::pending_password(&mut *tx, &user.id, now).await? {
+            Some(hash) => hash,
+            None => return Ok(()),
+        },
+        Link::ResetPassword => None,
+    };
+    let carried = Pending {
+        password_hash: pending.as_deref(),
+        username: None,
+    };
+    let token = issue_token(&mut tx, state, &user.id, link, carried, now).await?;
+    let mail = match link {
+        Link::VerifyEmail => {
+            templates::verify_email(&verify_link(state, &token), verify_hours(state))
+        }
+        Link::ResetPassword => {
+            templates::reset_password(&reset_link(state, &token), reset_minutes(state))
+        }
+    };
+    if queue_capped(&mut tx, state, &user.email, &mail, now).await? {
+        tx.commit().await?;
+        state.mailer.wake();
+    }
+    Ok(())
 }

@@ -17,27 +17,14 @@ struct Cluster {
     _dir: tempfile::TempDir,
 }
 
-static CLUSTER: OnceCell<Option<Cluster>> = OnceCell::const_new();
+static CLUSTER: OnceCell<Cluster> = OnceCell::const_new();
 
-/// A URL to a new, empty database; `None` (with a loud line) when PostgreSQL is not
-/// available here. Under CI it must be.
-pub async fn fresh_database() -> Option<String> {
+/// A URL to a new, empty database on the run's one cluster. Without PostgreSQL this fails:
+/// install it, point `TEST_DATABASE_URL` at one, or build the tests with `SKIP_POSTGRES=1`.
+pub async fn fresh_database() -> String {
     let admin_url = match std::env::var("TEST_DATABASE_URL") {
         Ok(url) => url,
-        Err(_) => match CLUSTER.get_or_init(start_cluster).await {
-            Some(cluster) => cluster.admin_url.clone(),
-            None => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "PostgreSQL is required in CI: install postgresql-15 or set TEST_DATABASE_URL"
-                );
-                eprintln!(
-                    "\n*** SKIPPED: PostgreSQL test (no server binaries in {} and no TEST_DATABASE_URL) ***\n",
-                    pg_bin().display()
-                );
-                return None;
-            }
-        },
+        Err(_) => CLUSTER.get_or_init(start_cluster).await.admin_url.clone(),
     };
     sqlx::any::install_default_drivers();
     let name = format!("t_{}", server::auth::random::hex_token(6));
@@ -49,7 +36,7 @@ pub async fn fresh_database() -> Option<String> {
         .await
         .expect("create a test database");
     let (base, _) = admin_url.rsplit_once('/').expect("a database URL");
-    Some(format!("{base}/{name}"))
+    format!("{base}/{name}")
 }
 
 fn pg_bin() -> PathBuf {
@@ -77,21 +64,23 @@ fn command(program: &Path, root: bool) -> Command {
     }
 }
 
-async fn start_cluster() -> Option<Cluster> {
+async fn start_cluster() -> Cluster {
     let bin = pg_bin();
-    if !bin.join("initdb").exists() {
-        return None;
-    }
+    assert!(
+        bin.join("initdb").exists(),
+        "PostgreSQL is missing (no {}): install postgresql-15, set PG_BIN or TEST_DATABASE_URL, \
+         or run with SKIP_POSTGRES=1 to mark the PostgreSQL tests ignored",
+        bin.join("initdb").display()
+    );
     let root = is_root();
-    let dir = tempfile::tempdir().ok()?;
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let data = dir.path().join("data");
     if root {
         let ok = Command::new("chown")
             .args(["-R", "postgres"])
             .arg(dir.path())
             .status()
-            .ok()?
-            .success();
+            .is_ok_and(|s| s.success());
         assert!(ok, "chown the PostgreSQL test directory");
     }
     let status = command(&bin.join("initdb"), root)
@@ -129,9 +118,9 @@ async fn start_cluster() -> Option<Cluster> {
         assert!(Instant::now() < deadline, "PostgreSQL did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Some(Cluster {
+    Cluster {
         admin_url,
         _process: Mutex::new(process),
         _dir: dir,
-    })
+    }
 }
