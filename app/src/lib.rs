@@ -6,6 +6,7 @@ pub use console_api::format;
 
 mod client;
 mod components;
+mod form;
 mod layout;
 mod pages;
 pub mod session;
@@ -25,8 +26,11 @@ use pages::{
 };
 
 /// The password rule as the forms state it up front.
-fn password_hint() -> &'static str {
-    "At least 15 characters. A few unrelated words make a strong password that is easy to remember."
+fn password_hint() -> String {
+    format!(
+        "At least {} characters. A few unrelated words make a strong password that is easy to remember.",
+        session::rules().password_min_length
+    )
 }
 
 /// The Content-Security-Policy of every page, with this response's nonce for Leptos's
@@ -50,6 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
+    let rules = serde_json::to_string(&session::rules()).unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -57,6 +62,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <meta name="console-rules" content=rules />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HydrationScripts options />
                 <MetaTags />

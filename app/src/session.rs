@@ -2,7 +2,7 @@
 //! on offer — handed to the browser with the page (no second request at hydration).
 
 use crate::api::paths;
-use crate::api::{Providers, UserInfo};
+use crate::api::{Providers, Rules, UserInfo};
 use leptos::prelude::*;
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -17,6 +17,32 @@ pub fn current_user() -> OnceResource<Option<UserInfo>> {
 /// Whether "Continue with Google" is offered.
 pub fn providers() -> OnceResource<Providers> {
     from_server_or_api::<Providers, _>(paths::PROVIDERS, |p| *p, Providers::default())
+}
+
+/// The server's rules for the forms. On the server: from the request's extensions; in the
+/// browser: from the page's `<meta name="console-rules">`, which the server wrote, so the
+/// hydrated text is the rendered text.
+pub fn rules() -> Rules {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Rules>().copied())
+            .unwrap_or_default()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        document()
+            .query_selector("meta[name=\"console-rules\"]")
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+            .and_then(|content| serde_json::from_str(&content).ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Rules::default()
+    }
 }
 
 /// On the server: read from the request's extensions. In the browser after client-side

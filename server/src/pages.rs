@@ -13,7 +13,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use console_api::Providers;
+use console_api::{Providers, Rules};
 
 /// Pages only the signed-in see, and pages only the signed-out need.
 const SIGNED_IN_ONLY: &[&str] = &["/dashboard"];
@@ -48,6 +48,11 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     request
         .extensions_mut()
         .insert(SessionUser(user.map(|u| u.info())));
+    request.extensions_mut().insert(Rules {
+        password_min_length: state.config.password_min_length as u32,
+        verify_link_minutes: state.config.verify_token_ttl.as_secs().div_ceil(60),
+        reset_link_minutes: state.config.reset_token_ttl.as_secs().div_ceil(60),
+    });
     request.extensions_mut().insert(Providers {
         password: true,
         google: state.google.is_some(),

@@ -10,6 +10,16 @@ pub fn optional_date(unix_seconds: Option<i64>, none: &str) -> String {
     unix_seconds.map_or_else(|| none.to_owned(), date)
 }
 
+/// A link's lifetime in words: "one hour", "24 hours", "30 minutes".
+pub fn lifetime(minutes: u64) -> String {
+    match minutes {
+        60 => "one hour".to_owned(),
+        m if m % 60 == 0 => format!("{} hours", m / 60),
+        1 => "one minute".to_owned(),
+        m => format!("{m} minutes"),
+    }
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -34,5 +44,12 @@ mod tests {
         assert_eq!(date(951_782_400), "2000-02-29");
         assert_eq!(date(1_796_083_200), "2026-12-01");
         assert_eq!(date(-86_400), "1969-12-31");
+    }
+
+    #[test]
+    fn lifetimes() {
+        assert_eq!(lifetime(60), "one hour");
+        assert_eq!(lifetime(1440), "24 hours");
+        assert_eq!(lifetime(30), "30 minutes");
     }
 }

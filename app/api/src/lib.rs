@@ -200,6 +200,27 @@ pub enum SignInMethod {
     Google,
 }
 
+/// What the server's settings mean for the forms (its password rule, how long its links
+/// work), sent with every page so the pages never state other numbers.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Rules {
+    pub password_min_length: u32,
+    pub verify_link_minutes: u64,
+    pub reset_link_minutes: u64,
+}
+
+impl Default for Rules {
+    /// The server's own defaults.
+    fn default() -> Rules {
+        Rules {
+            password_min_length: 15,
+            verify_link_minutes: 24 * 60,
+            reset_link_minutes: 60,
+        }
+    }
+}
+
 /// `GET /api/auth/providers`: the ways to sign in this server offers.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]

@@ -4,7 +4,8 @@ use crate::api::paths;
 use crate::{
     api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Success},
     client::{self, Failure},
-    components::{Alert, Field, focus_first_error, use_hydrated},
+    components::{Alert, Field, use_hydrated},
+    form::Form,
     format::{date, optional_date},
 };
 use leptos::prelude::*;
@@ -13,23 +14,41 @@ use leptos::prelude::*;
 pub fn ApiKeys() -> AnyView {
     let hydrated = use_hydrated();
     let keys = RwSignal::new(None::<Vec<ApiKeyInfo>>);
-    let failure = RwSignal::new(None::<Failure>);
+    // Listing and revoking fail here; creating fails in its form.
+    let list_failure = RwSignal::new(None::<Failure>);
     let created = RwSignal::new(None::<CreatedApiKey>);
     let name = RwSignal::new(String::new());
     let days = RwSignal::new(90u32);
     // Asked for when the session is not a recent sign-in (the server says REAUTH_REQUIRED).
     let password = RwSignal::new(String::new());
     let needs_password = RwSignal::new(false);
-    let (pending, set_pending) = signal(false);
 
     let reload = move || {
         leptos::task::spawn_local(async move {
             match client::get::<Vec<ApiKeyInfo>>(paths::API_KEYS).await {
                 Ok(list) => keys.set(Some(list)),
-                Err(f) => failure.set(Some(f)),
+                Err(f) => list_failure.set(Some(f)),
             }
         });
     };
+    let form = Form::new(move |request: CreateApiKeyRequest| async move {
+        created.set(None);
+        let done = client::post::<_, CreatedApiKey>(paths::API_KEYS, &request).await;
+        match &done {
+            Ok(key) => {
+                created.set(Some(key.clone()));
+                name.set(String::new());
+                password.set(String::new());
+                needs_password.set(false);
+                reload();
+            }
+            Err(f) if f.is(crate::api::ErrorCode::ReauthRequired) => needs_password.set(true),
+            Err(_) => {}
+        }
+        done
+    });
+    let pending = form.pending();
+    let failure = form.failure();
     // Keys are listed once the page runs in the browser.
     Effect::new(move |_| {
         if hydrated.get() {
@@ -46,28 +65,8 @@ pub fn ApiKeys() -> AnyView {
                 .filter(|p| !p.is_empty())
                 .map(Into::into),
         };
-        set_pending.set(true);
-        failure.set(None);
-        created.set(None);
-        leptos::task::spawn_local(async move {
-            match client::post::<_, CreatedApiKey>(paths::API_KEYS, &request).await {
-                Ok(key) => {
-                    created.set(Some(key));
-                    name.set(String::new());
-                    password.set(String::new());
-                    needs_password.set(false);
-                    reload();
-                }
-                Err(f) => {
-                    if f.code == Some(crate::api::ErrorCode::ReauthRequired) {
-                        needs_password.set(true);
-                    }
-                    failure.set(Some(f));
-                    request_animation_frame(focus_first_error);
-                }
-            }
-            set_pending.set(false);
-        });
+        list_failure.set(None);
+        form.submit(request);
     };
     let revoke = move |id: String, name: String| {
         if !client::confirm(&format!(
@@ -75,7 +74,7 @@ pub fn ApiKeys() -> AnyView {
         )) {
             return;
         }
-        failure.set(None);
+        list_failure.set(None);
         leptos::task::spawn_local(async move {
             match client::delete::<Success>(&paths::fill(paths::API_KEY, &id)).await {
                 Ok(_) => {
@@ -84,7 +83,7 @@ pub fn ApiKeys() -> AnyView {
                     }
                     reload();
                 }
-                Err(f) => failure.set(Some(f)),
+                Err(f) => list_failure.set(Some(f)),
             }
         });
     };
@@ -92,6 +91,7 @@ pub fn ApiKeys() -> AnyView {
     let general = Signal::derive(move || {
         failure
             .get()
+            .or_else(|| list_failure.get())
             .filter(|f| f.fields.is_empty())
             .map(|f| f.message)
     });

@@ -4,8 +4,9 @@
 use crate::api::paths;
 use crate::{
     api::{ErrorCode, Identifier, LoginRequest, LoginResponse},
-    client::{self, Failure},
-    components::{Alert, Field, GoogleButton, ResendButton, focus_first_error, use_hydrated},
+    client,
+    components::{Alert, Field, GoogleButton, ResendButton, use_hydrated},
+    form::Form,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -46,26 +47,22 @@ pub fn LoginPage() -> impl IntoView {
     };
     let login = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<Failure>);
-    let (pending, set_pending) = signal(false);
+    let form = Form::new(|request: LoginRequest| async move {
+        let done = client::post::<_, LoginResponse>(paths::LOGIN, &request).await;
+        if done.is_ok() {
+            client::go_to("/dashboard");
+        }
+        done
+    });
+    let pending = form.pending();
+    let failure = form.failure();
     let hydrated = use_hydrated();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let request =
             LoginRequest::from_identifier(&login.get_untracked(), password.get_untracked());
-        set_pending.set(true);
-        failure.set(None);
-        leptos::task::spawn_local(async move {
-            match client::post::<_, LoginResponse>(paths::LOGIN, &request).await {
-                Ok(_) => client::go_to("/dashboard"),
-                Err(f) => {
-                    failure.set(Some(f));
-                    set_pending.set(false);
-                    request_animation_frame(focus_first_error);
-                }
-            }
-        });
+        form.submit(request);
     };
     let unverified = move || {
         failure
@@ -89,8 +86,7 @@ pub fn LoginPage() -> impl IntoView {
             _ => f.message,
         })
     });
-    let field_error =
-        move |name: &'static str| Signal::derive(move || failure.get().and_then(|f| f.field(name)));
+    let field_error = move |name: &'static str| form.field_error(name);
 
     view! {
         <Title text="Sign in" />

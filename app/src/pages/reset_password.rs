@@ -4,9 +4,12 @@
 use crate::api::paths;
 use crate::{
     api::{ResetPasswordRequest, Success, TokenState, TokenStateResponse},
-    client::{self, Failure},
-    components::{Alert, Field, focus_first_error, use_hydrated},
+    client,
+    components::{Alert, Field, use_hydrated},
+    form::{Form, as_said},
+    format::lifetime,
     password_hint,
+    session::rules,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,35 +30,29 @@ pub fn ResetPasswordPage() -> impl IntoView {
         });
     });
     let password = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<Failure>);
-    let (pending, set_pending) = signal(false);
+    let form = Form::new(|request: ResetPasswordRequest| async move {
+        let done = client::post::<_, Success>(paths::RESET_PASSWORD, &request).await;
+        if done.is_ok() {
+            client::go_to("/login?reset=1");
+        }
+        done
+    });
+    let pending = form.pending();
     let hydrated = use_hydrated();
+    let expired = format!(
+        "This reset link has expired: links work for {}.",
+        lifetime(rules().reset_link_minutes)
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let request = ResetPasswordRequest {
             token: token.get_value(),
             password: password.get_untracked().into(),
         };
-        set_pending.set(true);
-        failure.set(None);
-        leptos::task::spawn_local(async move {
-            match client::post::<_, Success>(paths::RESET_PASSWORD, &request).await {
-                Ok(_) => client::go_to("/login?reset=1"),
-                Err(f) => {
-                    failure.set(Some(f));
-                    set_pending.set(false);
-                    request_animation_frame(focus_first_error);
-                }
-            }
-        });
+        form.submit(request);
     };
-    let field_error = Signal::derive(move || failure.get().and_then(|f| f.field("password")));
-    let general = Signal::derive(move || {
-        failure
-            .get()
-            .filter(|f| f.fields.is_empty())
-            .map(|f| f.message)
-    });
+    let field_error = form.field_error("password");
+    let general = form.general(as_said);
 
     view! {
         <Title text="Choose a new password" />
@@ -78,9 +75,9 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 }.into_any(),
                 Some(other) => {
                     let text = match other {
-                        TokenState::Expired => "This reset link has expired: links work for one hour.",
-                        TokenState::Used => "This reset link was already used.",
-                        _ => "This reset link is not valid.",
+                        TokenState::Expired => expired.clone(),
+                        TokenState::Used => "This reset link was already used.".to_owned(),
+                        _ => "This reset link is not valid.".to_owned(),
                     };
                     view! {
                         <h1>"This link cannot be used"</h1>

@@ -3,8 +3,9 @@
 use crate::api::paths;
 use crate::{
     api::{SignupRequest, SignupResponse},
-    client::{self, Failure},
-    components::{Alert, Field, GoogleButton, ResendButton, focus_first_error, use_hydrated},
+    client,
+    components::{Alert, Field, GoogleButton, ResendButton, use_hydrated},
+    form::{Form, as_said},
     password_hint,
 };
 use leptos::prelude::*;
@@ -15,9 +16,12 @@ pub fn SignupPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let username = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<Failure>);
-    let (pending, set_pending) = signal(false);
-    let created = RwSignal::new(None::<String>);
+    let form = Form::new(|request: SignupRequest| async move {
+        client::post::<_, SignupResponse>(paths::SIGNUP, &request).await
+    });
+    let pending = form.pending();
+    let done = form.done();
+    let created = Signal::derive(move || done.get().map(|d| d.email));
     let hydrated = use_hydrated();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -27,27 +31,10 @@ pub fn SignupPage() -> impl IntoView {
             password: password.get_untracked().into(),
             username: Some(username.get_untracked()).filter(|u| !u.trim().is_empty()),
         };
-        set_pending.set(true);
-        failure.set(None);
-        leptos::task::spawn_local(async move {
-            match client::post::<_, SignupResponse>(paths::SIGNUP, &request).await {
-                Ok(done) => created.set(Some(done.email)),
-                Err(f) => {
-                    failure.set(Some(f));
-                    request_animation_frame(focus_first_error);
-                }
-            }
-            set_pending.set(false);
-        });
+        form.submit(request);
     };
-    let field_error =
-        move |name: &'static str| Signal::derive(move || failure.get().and_then(|f| f.field(name)));
-    let general = Signal::derive(move || {
-        failure
-            .get()
-            .filter(|f| f.fields.is_empty())
-            .map(|f| f.message)
-    });
+    let field_error = move |name: &'static str| form.field_error(name);
+    let general = form.general(as_said);
 
     view! {
         <Title text="Create your account" />

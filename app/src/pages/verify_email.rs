@@ -7,6 +7,8 @@ use crate::{
     api::{TokenRequest, TokenState, TokenStateResponse, VerifyEmailResponse},
     client,
     components::ResendButton,
+    format::lifetime,
+    session::rules,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -51,6 +53,10 @@ pub fn VerifyEmailPage() -> impl IntoView {
         });
     });
     let resend_email = RwSignal::new(String::new());
+    let expired = format!(
+        "Verification links work for {}. Ask for a new one below.",
+        lifetime(rules().verify_link_minutes)
+    );
 
     view! {
         <Title text="Verify your email" />
@@ -76,9 +82,9 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 }.into_any(),
                 Outcome::State(state) => {
                     let (title, text) = if state == TokenState::Expired {
-                        ("This link has expired", "Verification links work for 24 hours. Ask for a new one below.")
+                        ("This link has expired", expired.clone())
                     } else {
-                        ("This link is not valid", "It may be incomplete or mistyped. Ask for a new one below.")
+                        ("This link is not valid", "It may be incomplete or mistyped. Ask for a new one below.".to_owned())
                     };
                     view! {
                         <h1>{title}</h1>

@@ -142,3 +142,33 @@ async fn json_logs_follow_a_request_by_its_id() {
         assert!(!line.to_string().contains(secret), "{line}");
     }
 }
+
+/// The pages state the server's own rules: its password length and how long its links
+/// work, written into every page for the browser to read.
+#[tokio::test]
+async fn the_server_rules_reach_the_pages() {
+    let app = TestApp::spawn(
+        Options::new(Backend::Sqlite)
+            .set("PASSWORD_MIN_LENGTH", 12)
+            .set("RESET_TOKEN_TTL_SECONDS", 1800),
+    )
+    .await;
+    let signup = app.get("/signup").await;
+    assert!(
+        signup.body.contains("At least 12 characters"),
+        "{}",
+        signup.body
+    );
+    assert!(!signup.body.contains("At least 15 characters"));
+    let meta = signup
+        .body
+        .split(r#"<meta name="console-rules" content=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no rules in the page: {}", signup.body))
+        .replace("&quot;", "\"");
+    assert_eq!(
+        meta,
+        r#"{"passwordMinLength":12,"verifyLinkMinutes":1440,"resetLinkMinutes":30}"#
+    );
+}
