@@ -26,7 +26,7 @@ pub async fn run(db: &Db) -> Result<(), MigrateError> {
 /// Databases made before the schema lived in SQL files recorded their versions in
 /// `schema_migrations`, with the very same SQL. Those versions are recorded for sqlx (with the
 /// files' checksums) and the old table is dropped, in one transaction, so such a database
-/// upgrades in place and nothing is applied twice.
+/// upgrades in place and nothing is applied twice (a version sqlx already records is kept).
 async fn adopt_legacy_runner(db: &Db, migrator: &Migrator) -> Result<(), MigrateError> {
     let mut tx = db.pool.begin().await?;
     if db.dialect == Dialect::Postgres {
@@ -53,7 +53,7 @@ async fn adopt_legacy_runner(db: &Db, migrator: &Migrator) -> Result<(), Migrate
     for migration in migrator.iter().filter(|m| applied.contains(&m.version)) {
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES ($1, $2, $3, $4, $5)",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version) DO NOTHING",
         )
         .bind(migration.version)
         .bind(migration.description.to_string())

@@ -82,7 +82,7 @@ macro_rules! select_users {
     };
 }
 
-/// The one account whose `column` is `value`.
+/// The one account `query` (a `select_users!` with one `$1`) finds for `value`.
 async fn by_column<'c>(
     ex: impl Executor<'c, Database = Any>,
     query: &'static str,
