@@ -4,7 +4,7 @@ use crate::{Context, Failure, output};
 use clap::Subcommand;
 use console_api::paths;
 use console_api::{
-    AdminUser, ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Role, RoleRequest, Success,
+    AdminUser, ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, KeyId, Role, RoleRequest, Success,
     format::{date, optional_date},
 };
 
@@ -24,7 +24,7 @@ pub enum ApiKeyCommand {
     /// Revoke a key at once.
     Revoke {
         /// The key's id, from `msgsg apikey list`.
-        id: String,
+        id: KeyId,
     },
 }
 
@@ -114,7 +114,7 @@ pub fn api_key(context: &Context, command: ApiKeyCommand) -> Result<(), Failure>
                     .iter()
                     .map(|k| {
                         vec![
-                            k.id.clone(),
+                            k.id.to_string(),
                             k.name.clone(),
                             format!("{}…", k.prefix),
                             date(k.created_at),
@@ -135,7 +135,7 @@ pub fn api_key(context: &Context, command: ApiKeyCommand) -> Result<(), Failure>
         }
         ApiKeyCommand::Revoke { id } => {
             let done: Success = client
-                .delete(&paths::fill(paths::API_KEY, &id), Some(&credential))
+                .delete(&paths::fill(paths::API_KEY, id.as_str()), Some(&credential))
                 .map_err(|e| e.explain("apikey revoke"))?;
             context.print(&done, || println!("Revoked API key {id}."));
         }

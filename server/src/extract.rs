@@ -6,6 +6,7 @@ use crate::{
         jwt::{Claims, Kind},
         random::token_hash,
     },
+    cookies,
     db::{api_keys, sessions, users::User},
     error::ApiError,
     state::AppState,
@@ -14,7 +15,7 @@ use axum::{
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request, rejection::JsonRejection},
     http::{Method, StatusCode, header, request::Parts},
 };
-use console_api::Role;
+use console_api::{KeyId, Role};
 use serde::de::DeserializeOwned;
 use std::net::{IpAddr, SocketAddr};
 
@@ -102,15 +103,6 @@ pub fn client_ip(
     client
 }
 
-/// The name of the session cookie: `__Host-` prefixed when served over https.
-pub fn session_cookie_name(https: bool) -> &'static str {
-    if https {
-        "__Host-msgsg_session"
-    } else {
-        "msgsg_session"
-    }
-}
-
 /// A signed-in user, from `Authorization: Bearer` (a session JWT or an API key) or the
 /// session cookie, whose session or key is live on the server right now.
 pub struct AuthUser {
@@ -122,7 +114,7 @@ pub enum Credential {
     Session(Claims),
     /// Acts as its owner with the owner's role, but cannot change credentials (AK2).
     ApiKey {
-        id: String,
+        id: KeyId,
     },
 }
 
@@ -163,8 +155,9 @@ impl FromRequestParts<AppState> for AuthUser {
         let token = match bearer {
             Some(token) => token.to_owned(),
             None => {
-                let token = cookie(parts, session_cookie_name(state.config.https()))
-                    .ok_or(ApiError::Unauthorized("Sign in first"))?;
+                let token =
+                    cookies::value(&parts.headers, cookies::session_name(state.config.https()))
+                        .ok_or(ApiError::Unauthorized("Sign in first"))?;
                 // A cookie rides along on cross-site requests too: writes must come from
                 // the console's own origin.
                 if !matches!(parts.method, Method::GET | Method::HEAD) && !same_origin(parts, state)
@@ -198,7 +191,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<(User, Claims
                 .verify(token, Kind::Session, now)
                 .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
             let checked_at = std::time::Instant::now();
-            let user = sessions::live_user(&state.db.pool, &claims.sid, &claims.sub, now)
+            let user = sessions::live_user(&state.db.pool, &claims.session_id(), &claims.sub, now)
                 .await?
                 .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
             state.sessions.put(token, &user, &claims, checked_at);
@@ -228,21 +221,6 @@ async fn authenticate_key(state: &AppState, key: &str) -> Result<AuthUser, ApiEr
         user,
         credential: Credential::ApiKey { id },
     })
-}
-
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    cookie_value(&parts.headers, name)
-}
-
-pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
 }
 
 fn same_origin(parts: &Parts, state: &AppState) -> bool {

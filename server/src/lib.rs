@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clock;
 pub mod config;
+mod cookies;
 pub mod db;
 pub mod error;
 pub mod extract;

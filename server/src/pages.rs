@@ -2,10 +2,7 @@
 //! (rendered into the page), which sign-in methods are offered, and redirects between the
 //! signed-in and signed-out pages.
 
-use crate::{
-    extract::{authenticate, cookie_value, session_cookie_name},
-    state::AppState,
-};
+use crate::{extract::authenticate, state::AppState};
 use app::session::SessionUser;
 use axum::{
     extract::{Request, State},
@@ -30,7 +27,10 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         return next.run(request).await;
     }
     let path = path.to_owned();
-    let token = cookie_value(request.headers(), session_cookie_name(state.config.https()));
+    let token = crate::cookies::value(
+        request.headers(),
+        crate::cookies::session_name(state.config.https()),
+    );
     let user = match token {
         Some(token) => authenticate(&state, &token)
             .await

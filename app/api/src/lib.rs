@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub mod format;
+mod ids;
 pub mod paths;
+
+pub use ids::{KeyId, SessionId, UserId};
 
 /// `{"data": …}`
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -182,7 +185,7 @@ pub struct LoginResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub role: Role,
@@ -347,7 +350,7 @@ pub struct CreateApiKeyRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyInfo {
-    pub id: String,
+    pub id: KeyId,
     pub name: String,
     /// The key's first characters, to recognise it by.
     pub prefix: String,
@@ -361,7 +364,7 @@ pub struct ApiKeyInfo {
 #[serde(rename_all = "camelCase")]
 pub struct CreatedApiKey {
     pub key: String,
-    pub id: String,
+    pub id: KeyId,
     pub name: String,
     pub prefix: String,
     pub created_at: i64,
@@ -372,7 +375,7 @@ pub struct CreatedApiKey {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminUser {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub role: Role,

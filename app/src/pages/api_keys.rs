@@ -2,7 +2,7 @@
 
 use crate::api::paths;
 use crate::{
-    api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Success},
+    api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, KeyId, Success},
     client::{self, Failure},
     components::{Alert, Field, use_hydrated},
     form::Form,
@@ -68,7 +68,7 @@ pub fn ApiKeys() -> AnyView {
         list_failure.set(None);
         form.submit(request);
     };
-    let revoke = move |id: String, name: String| {
+    let revoke = move |id: KeyId, name: String| {
         if !client::confirm(&format!(
             "Revoke the key “{name}”? Scripts using it stop working at once."
         )) {
@@ -76,7 +76,7 @@ pub fn ApiKeys() -> AnyView {
         }
         list_failure.set(None);
         leptos::task::spawn_local(async move {
-            match client::delete::<Success>(&paths::fill(paths::API_KEY, &id)).await {
+            match client::delete::<Success>(&paths::fill(paths::API_KEY, id.as_str())).await {
                 Ok(_) => {
                     if created.get_untracked().is_some_and(|c| c.id == id) {
                         created.set(None);

@@ -5,6 +5,7 @@
 //! they signed in from before (RL3). An account recovery ends the trust of every browser
 //! trusted before it.
 
+use console_api::UserId;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -24,7 +25,7 @@ pub fn cookie_name(https: bool) -> &'static str {
 /// A trusted browser, as its cookie names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
-    pub user_id: String,
+    pub user_id: UserId,
     /// Random, so each browser has its own failure counter.
     pub id: String,
     pub issued_at: i64,
@@ -46,7 +47,7 @@ impl DeviceCookies {
     }
 
     /// A fresh cookie value for a browser that just signed in to `user_id`.
-    pub fn issue(&self, user_id: &str, now: i64) -> String {
+    pub fn issue(&self, user_id: &UserId, now: i64) -> String {
         let id = super::random::hex_token(16);
         let body = format!("{user_id}.{id}.{now}");
         format!("{body}.{}", self.sign(&body))
@@ -70,7 +71,7 @@ impl DeviceCookies {
             return None;
         }
         Some(Device {
-            user_id: user_id.to_owned(),
+            user_id: user_id.into(),
             id: id.to_owned(),
             issued_at,
         })
@@ -90,7 +91,7 @@ mod tests {
     #[test]
     fn cookies_verify_and_resist_tampering() {
         let cookies = DeviceCookies::new(&[7u8; 32]);
-        let value = cookies.issue("user1", 1_000);
+        let value = cookies.issue(&"user1".into(), 1_000);
         let device = cookies.read(&value, 1_001).unwrap();
         assert_eq!(
             (device.user_id.as_str(), device.issued_at),

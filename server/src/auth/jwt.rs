@@ -1,6 +1,7 @@
 //! JSON Web Tokens: HS256 only, with issuer, audience and a `typ` per kind of token, so a
 //! token made for one use is refused for any other.
 
+use console_api::{SessionId, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 use std::{fs, io::Write, os::unix::fs::OpenOptionsExt, path::Path};
@@ -34,16 +35,24 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     /// The account's immutable id, never its email.
-    pub sub: String,
+    pub sub: UserId,
     pub iat: i64,
     pub exp: i64,
     pub typ: String,
-    /// The server-side session (or hand-off) this token belongs to.
+    /// The server-side session (or, for a hand-off token, the one-time hand-off) this token
+    /// belongs to; see `session_id`.
     pub sid: String,
     /// Hand-off tokens only: the SHA-256 of a secret kept in a cookie of the browser the
     /// token was issued to; anywhere else the token is worthless (OA6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bnd: Option<String>,
+}
+
+impl Claims {
+    /// The server-side session of a session token.
+    pub fn session_id(&self) -> SessionId {
+        SessionId::from(self.sid.as_str())
+    }
 }
 
 #[derive(Clone)]
@@ -65,14 +74,21 @@ impl Jwt {
         }
     }
 
-    pub fn issue(&self, kind: Kind, user_id: &str, sid: &str, now: i64, ttl: i64) -> String {
-        self.sign(&claims(kind, user_id, sid, now, ttl))
+    pub fn issue(
+        &self,
+        kind: Kind,
+        user_id: &UserId,
+        sid: &SessionId,
+        now: i64,
+        ttl: i64,
+    ) -> String {
+        self.sign(&claims(kind, user_id, sid.as_str(), now, ttl))
     }
 
     /// A Google hand-off token, usable only with the browser secret whose hash is `binding`.
     pub fn issue_handoff(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         handoff_id: &str,
         binding: &str,
         now: i64,
@@ -95,15 +111,16 @@ impl Jwt {
             .ok()?
             .claims;
         let current = claims.exp + LEEWAY_SECONDS > now && claims.iat <= now + LEEWAY_SECONDS;
-        (current && claims.typ == kind.audience() && !claims.sub.is_empty()).then_some(claims)
+        (current && claims.typ == kind.audience() && !claims.sub.as_str().is_empty())
+            .then_some(claims)
     }
 }
 
-fn claims(kind: Kind, user_id: &str, sid: &str, now: i64, ttl: i64) -> Claims {
+fn claims(kind: Kind, user_id: &UserId, sid: &str, now: i64, ttl: i64) -> Claims {
     Claims {
         iss: ISSUER.into(),
         aud: kind.audience().into(),
-        sub: user_id.into(),
+        sub: user_id.clone(),
         iat: now,
         exp: now + ttl,
         typ: kind.audience().into(),
@@ -176,9 +193,9 @@ mod tests {
     fn round_trip_and_kinds_do_not_mix() {
         let jwt = Jwt::new(SECRET);
         let now = crate::clock::Clock::default().now();
-        let token = jwt.issue(Kind::Session, "user-1", "sid-1", now, 3600);
+        let token = jwt.issue(Kind::Session, &"user-1".into(), &"sid-1".into(), now, 3600);
         let claims = jwt.verify(&token, Kind::Session, now).unwrap();
-        assert_eq!(claims.sub, "user-1");
+        assert_eq!(claims.sub.as_str(), "user-1");
         assert!(jwt.verify(&token, Kind::GoogleHandoff, now).is_none());
         assert!(jwt.verify(&token, Kind::TwoFactorPending, now).is_none());
     }
@@ -187,7 +204,7 @@ mod tests {
     fn expiry_uses_the_given_clock_with_leeway() {
         let jwt = Jwt::new(SECRET);
         let now = crate::clock::Clock::default().now();
-        let token = jwt.issue(Kind::Session, "u", "s", now, 100);
+        let token = jwt.issue(Kind::Session, &"u".into(), &"s".into(), now, 100);
         assert!(jwt.verify(&token, Kind::Session, now + 150).is_some());
         assert!(jwt.verify(&token, Kind::Session, now + 161).is_none());
     }
@@ -196,7 +213,7 @@ mod tests {
     fn forged_tokens_fail() {
         let jwt = Jwt::new(SECRET);
         let now = 2_000_000_000;
-        let token = jwt.issue(Kind::Session, "u", "s", now, 100);
+        let token = jwt.issue(Kind::Session, &"u".into(), &"s".into(), now, 100);
         let mut parts = token.split('.');
         let (_, payload, _) = (parts.next(), parts.next().unwrap(), parts.next());
         // alg none, empty signature.
@@ -207,7 +224,7 @@ mod tests {
         assert!(jwt.verify(&hs512, Kind::Session, now).is_none());
         // A key another server signed with.
         let other = Jwt::new(b"ffffffffffffffffffffffffffffffff");
-        let foreign = other.issue(Kind::Session, "u", "s", now, 100);
+        let foreign = other.issue(Kind::Session, &"u".into(), &"s".into(), now, 100);
         assert!(jwt.verify(&foreign, Kind::Session, now).is_none());
     }
 }

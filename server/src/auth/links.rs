@@ -8,7 +8,7 @@ use crate::{
     state::AppState,
     validate,
 };
-use console_api::TokenState;
+use console_api::{TokenState, UserId};
 use sqlx::AnyConnection;
 
 /// The links the console mails.
@@ -41,7 +41,7 @@ pub struct Pending<'a> {
 pub async fn issue_token(
     conn: &mut AnyConnection,
     state: &AppState,
-    user_id: &str,
+    user_id: &UserId,
     link: Link,
     pending: Pending<'_>,
     now: i64,
@@ -116,7 +116,7 @@ pub async fn token_state(
     state: &AppState,
     token: &str,
     purpose: Purpose,
-) -> Result<(TokenState, Option<String>), sqlx::Error> {
+) -> Result<(TokenState, Option<UserId>), sqlx::Error> {
     if !validate::token_shape(token) {
         return Ok((TokenState::Invalid, None));
     }

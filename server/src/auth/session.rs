@@ -7,6 +7,7 @@ use crate::{
     state::AppState,
 };
 use axum::http::{HeaderMap, header};
+use console_api::SessionId;
 use std::net::IpAddr;
 
 /// A new server-side session for `user` and its JWT.
@@ -27,7 +28,7 @@ pub async fn open(
 ) -> ApiResult<Option<Opened>> {
     let now = state.clock.now();
     let ttl = state.config.session_ttl.as_secs() as i64;
-    let session_id = new_id();
+    let session_id: SessionId = new_id();
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

@@ -10,6 +10,7 @@
 //! account's last change, or whose session ended, is never served.
 
 use crate::{auth::jwt::Claims, db::users::User};
+use console_api::{SessionId, UserId};
 use moka::sync::Cache;
 use std::time::{Duration, Instant};
 
@@ -22,9 +23,9 @@ const MAX_MARKS: u64 = 100_000;
 pub struct SessionCache {
     entries: Option<Cache<String, Entry>>,
     /// When each account last changed (password, role, disabled).
-    users_changed: Cache<String, Instant>,
+    users_changed: Cache<UserId, Instant>,
     /// Sessions ended by this process.
-    sessions_ended: Cache<String, ()>,
+    sessions_ended: Cache<SessionId, ()>,
 }
 
 #[derive(Clone)]
@@ -65,7 +66,7 @@ impl SessionCache {
             .get(&entry.user.id)
             .is_some_and(|at| at >= entry.checked_at);
         let current = !changed
-            && !self.sessions_ended.contains_key(&entry.claims.sid)
+            && !self.sessions_ended.contains_key(entry.claims.sid.as_str())
             && entry.claims.exp + crate::auth::jwt::LEEWAY_SECONDS > now;
         current.then_some((entry.user, entry.claims))
     }
@@ -85,14 +86,13 @@ impl SessionCache {
         }
     }
 
-    pub fn forget_session(&self, sid: &str) {
-        self.sessions_ended.insert(sid.to_owned(), ());
+    pub fn forget_session(&self, sid: &SessionId) {
+        self.sessions_ended.insert(sid.clone(), ());
     }
 
     /// After a change to the account (password, role, disabled), every session of it is
     /// checked against the database again.
-    pub fn forget_user(&self, user_id: &str) {
-        self.users_changed
-            .insert(user_id.to_owned(), Instant::now());
+    pub fn forget_user(&self, user_id: &UserId) {
+        self.users_changed.insert(user_id.clone(), Instant::now());
     }
 }

@@ -13,6 +13,7 @@ use crate::{
     mail::templates,
     state::AppState,
 };
+use console_api::UserId;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -45,7 +46,7 @@ pub fn device_key(device_id: &str) -> String {
 
 /// The counter of a signed-in person confirming their password (kept apart, so a stolen
 /// session cannot lock its owner out of signing in).
-pub fn reauth_key(user_id: &str) -> String {
+pub fn reauth_key(user_id: &UserId) -> String {
     format!("r:{user_id}")
 }
 

@@ -1,23 +1,37 @@
 //! API keys: only the SHA-256 of a key is stored, with a short prefix to recognise it by.
 
 use super::users::User;
-use console_api::ApiKeyInfo;
-use sqlx::{Any, Executor, FromRow, Row, any::AnyRow};
+use console_api::{ApiKeyInfo, KeyId, SessionId, UserId};
+use sqlx::{Any, Executor, FromRow, Row};
 
-fn from_row(row: &AnyRow) -> Result<ApiKeyInfo, sqlx::Error> {
-    Ok(ApiKeyInfo {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        prefix: row.try_get("prefix")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-    })
+/// A key as lists show it: the wire type, read through a row type of its own.
+#[derive(FromRow)]
+struct KeyRow {
+    #[sqlx(try_from = "String")]
+    id: KeyId,
+    name: String,
+    prefix: String,
+    created_at: i64,
+    expires_at: i64,
+    last_used_at: Option<i64>,
+}
+
+impl From<KeyRow> for ApiKeyInfo {
+    fn from(row: KeyRow) -> ApiKeyInfo {
+        ApiKeyInfo {
+            id: row.id,
+            name: row.name,
+            prefix: row.prefix,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+        }
+    }
 }
 
 pub struct NewApiKey<'a> {
-    pub id: &'a str,
-    pub user_id: &'a str,
+    pub id: &'a KeyId,
+    pub user_id: &'a UserId,
     pub name: &'a str,
     pub prefix: &'a str,
     pub key_hash: &'a str,
@@ -43,7 +57,7 @@ pub enum Insert {
 pub async fn insert_within_cap(
     db: &super::Db,
     key: &NewApiKey<'_>,
-    session_id: &str,
+    session_id: &SessionId,
     cap: i64,
 ) -> Result<Insert, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
@@ -55,17 +69,17 @@ pub async fn insert_within_cap(
                 WHERE user_id = $8 AND revoked_at IS NULL AND expires_at > $9) < $10 \
            AND EXISTS (SELECT 1 FROM sessions WHERE id = $11 AND revoked_at IS NULL)",
     )
-    .bind(key.id)
-    .bind(key.user_id)
+    .bind(key.id.as_str())
+    .bind(key.user_id.as_str())
     .bind(key.name)
     .bind(key.prefix)
     .bind(key.key_hash)
     .bind(key.now)
     .bind(key.expires_at)
-    .bind(key.user_id)
+    .bind(key.user_id.as_str())
     .bind(key.now)
     .bind(cap)
-    .bind(session_id)
+    .bind(session_id.as_str())
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 1 {
@@ -74,7 +88,7 @@ pub async fn insert_within_cap(
     }
     let live: i64 =
         sqlx::query("SELECT COUNT(*) FROM sessions WHERE id = $1 AND revoked_at IS NULL")
-            .bind(session_id)
+            .bind(session_id.as_str())
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
@@ -88,26 +102,26 @@ pub async fn insert_within_cap(
 /// The account's keys that still work, newest first.
 pub async fn live_of<'c>(
     ex: impl Executor<'c, Database = Any>,
-    user_id: &str,
+    user_id: &UserId,
     now: i64,
 ) -> Result<Vec<ApiKeyInfo>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<KeyRow> = sqlx::query_as(
         "SELECT id, name, prefix, created_at, expires_at, last_used_at FROM api_keys \
          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
          ORDER BY created_at DESC, id",
     )
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(now)
     .fetch_all(ex)
     .await?;
-    rows.iter().map(from_row).collect()
+    Ok(rows.into_iter().map(ApiKeyInfo::from).collect())
 }
 
 /// Revokes one of the account's keys; false when it has no such live key.
 pub async fn revoke<'c>(
     ex: impl Executor<'c, Database = Any>,
-    user_id: &str,
-    id: &str,
+    user_id: &UserId,
+    id: &KeyId,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
@@ -115,8 +129,8 @@ pub async fn revoke<'c>(
          WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
     )
     .bind(now)
-    .bind(id)
-    .bind(user_id)
+    .bind(id.as_str())
+    .bind(user_id.as_str())
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -125,7 +139,7 @@ pub async fn revoke<'c>(
 /// Revokes every live key of the account; returns how many.
 pub async fn revoke_all<'c>(
     ex: impl Executor<'c, Database = Any>,
-    user_id: &str,
+    user_id: &UserId,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
@@ -133,7 +147,7 @@ pub async fn revoke_all<'c>(
          WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $3",
     )
     .bind(now)
-    .bind(user_id)
+    .bind(user_id.as_str())
     .bind(now)
     .execute(ex)
     .await?;
@@ -145,7 +159,7 @@ pub async fn live_user<'c>(
     ex: impl Executor<'c, Database = Any>,
     key_hash: &str,
     now: i64,
-) -> Result<Option<(User, String)>, sqlx::Error> {
+) -> Result<Option<(User, KeyId)>, sqlx::Error> {
     let row = sqlx::query(concat!(
         "SELECT ",
         crate::user_columns!(),
@@ -156,15 +170,18 @@ pub async fn live_user<'c>(
     .bind(now)
     .fetch_optional(ex)
     .await?;
-    row.map(|row| Ok((User::from_row(&row)?, row.try_get("key_id")?)))
-        .transpose()
+    row.map(|row| {
+        let id: String = row.try_get("key_id")?;
+        Ok((User::from_row(&row)?, KeyId::from(id)))
+    })
+    .transpose()
 }
 
 /// Records use, at most once a minute per key (a write per request would cost more than
 /// the request).
 pub async fn touch<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &KeyId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -172,7 +189,7 @@ pub async fn touch<'c>(
          WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
     )
     .bind(now)
-    .bind(id)
+    .bind(id.as_str())
     .bind(now - 60)
     .execute(ex)
     .await?;

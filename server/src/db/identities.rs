@@ -1,5 +1,6 @@
 //! Accounts at an OpenID Connect provider, linked by (issuer, subject) — never by email (OA4).
 
+use console_api::UserId;
 use sqlx::{Any, Executor, Row};
 
 /// The account this provider identity is linked to.
@@ -7,19 +8,20 @@ pub async fn user_id<'c>(
     ex: impl Executor<'c, Database = Any>,
     issuer: &str,
     subject: &str,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<UserId>, sqlx::Error> {
     let row = sqlx::query("SELECT user_id FROM identities WHERE issuer = $1 AND subject = $2")
         .bind(issuer)
         .bind(subject)
         .fetch_optional(ex)
         .await?;
-    row.map(|row| row.try_get("user_id")).transpose()
+    row.map(|row| row.try_get::<String, _>("user_id").map(UserId::from))
+        .transpose()
 }
 
 pub struct NewIdentity<'a> {
     pub issuer: &'a str,
     pub subject: &'a str,
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     pub email: &'a str,
     pub now: i64,
 }
@@ -35,7 +37,7 @@ pub async fn insert<'c>(
     )
     .bind(identity.issuer)
     .bind(identity.subject)
-    .bind(identity.user_id)
+    .bind(identity.user_id.as_str())
     .bind(identity.email)
     .bind(identity.now)
     .bind(identity.now)

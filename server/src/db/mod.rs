@@ -77,7 +77,7 @@ fn sqlite_path(url: &str) -> Option<&Path> {
     (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
 }
 
-/// A fresh random id for a row (128 bits, hex).
-pub fn new_id() -> String {
-    crate::auth::random::hex_token(16)
+/// A fresh random id for a row (128 bits, hex), as the id type the row needs.
+pub fn new_id<Id: From<String>>() -> Id {
+    Id::from(crate::auth::random::hex_token(16))
 }

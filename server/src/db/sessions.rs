@@ -1,11 +1,12 @@
 //! Server-side sessions: every JWT names one, and a revoked session ends its JWT at once.
 
 use super::users::User;
+use console_api::{SessionId, UserId};
 use sqlx::{Any, Executor};
 
 pub struct NewSession<'a> {
-    pub id: &'a str,
-    pub user_id: &'a str,
+    pub id: &'a SessionId,
+    pub user_id: &'a UserId,
     pub now: i64,
     pub expires_at: i64,
     pub user_agent: Option<&'a str>,
@@ -48,13 +49,13 @@ pub async fn insert_if(
          WHERE EXISTS (SELECT 1 FROM users WHERE id = $7 AND {condition}{share})"
     );
     let query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(s.id)
-        .bind(s.user_id)
+        .bind(s.id.as_str())
+        .bind(s.user_id.as_str())
         .bind(s.now)
         .bind(s.expires_at)
         .bind(s.user_agent)
         .bind(s.ip)
-        .bind(s.user_id);
+        .bind(s.user_id.as_str());
     let query = match value {
         ProofValue::Text(text) => query.bind(text),
         ProofValue::Time(time) => query.bind(time),
@@ -77,13 +78,13 @@ const LIVE_USER_SQL: &str = concat!(
 /// The user of a live session: not revoked, not expired, and belonging to `user_id`.
 pub async fn live_user<'c>(
     ex: impl Executor<'c, Database = Any>,
-    session_id: &str,
-    user_id: &str,
+    session_id: &SessionId,
+    user_id: &UserId,
     now: i64,
 ) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as(LIVE_USER_SQL)
-        .bind(session_id)
-        .bind(user_id)
+        .bind(session_id.as_str())
+        .bind(user_id.as_str())
         .bind(now)
         .fetch_optional(ex)
         .await
@@ -91,12 +92,12 @@ pub async fn live_user<'c>(
 
 pub async fn revoke<'c>(
     ex: impl Executor<'c, Database = Any>,
-    session_id: &str,
+    session_id: &SessionId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
-        .bind(session_id)
+        .bind(session_id.as_str())
         .execute(ex)
         .await?;
     Ok(())
@@ -104,14 +105,14 @@ pub async fn revoke<'c>(
 
 pub async fn revoke_all<'c>(
     ex: impl Executor<'c, Database = Any>,
-    user_id: &str,
+    user_id: &UserId,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
     )
     .bind(now)
-    .bind(user_id)
+    .bind(user_id.as_str())
     .execute(ex)
     .await?;
     Ok(done.rows_affected())

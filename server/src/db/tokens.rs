@@ -1,6 +1,7 @@
 //! One-time tokens (verification and reset links, Google hand-offs). Only the SHA-256 of a
 //! token is stored.
 
+use console_api::UserId;
 use sqlx::{Any, Executor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,14 +24,15 @@ impl Purpose {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
-    pub user_id: String,
+    #[sqlx(try_from = "String")]
+    pub user_id: UserId,
     pub expires_at: i64,
     pub used_at: Option<i64>,
 }
 
 pub struct NewToken<'a> {
     pub token_hash: &'a str,
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     pub purpose: Purpose,
     pub now: i64,
     pub expires_at: i64,
@@ -52,7 +54,7 @@ pub async fn insert<'c>(
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(token.token_hash)
-    .bind(token.user_id)
+    .bind(token.user_id.as_str())
     .bind(token.purpose.as_str())
     .bind(token.now)
     .bind(token.expires_at)
@@ -82,7 +84,8 @@ pub async fn find<'c>(
 /// A token just spent.
 #[derive(sqlx::FromRow)]
 pub struct Spent {
-    pub user_id: String,
+    #[sqlx(try_from = "String")]
+    pub user_id: UserId,
     /// The password a verification link activates; none when several signups used the
     /// address.
     pub password_hash: Option<String>,
@@ -115,13 +118,13 @@ pub async fn consume<'c>(
 /// more, whoever set it (PH1). The links still verify the address.
 pub async fn forget_pending_passwords<'c>(
     ex: impl Executor<'c, Database = Any>,
-    user_id: &str,
+    user_id: &UserId,
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE one_time_tokens SET password_hash = NULL \
          WHERE user_id = $1 AND purpose = 'verify_email' AND used_at IS NULL",
     )
-    .bind(user_id)
+    .bind(user_id.as_str())
     .execute(ex)
     .await?;
     Ok(done.rows_affected())
@@ -131,14 +134,14 @@ pub async fn forget_pending_passwords<'c>(
 /// recovery stops every pending link and hand-off.
 pub async fn spend_every_purpose<'c>(
     ex: impl Executor<'c, Database = Any>,
-    user_id: &str,
+    user_id: &UserId,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE one_time_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
     )
     .bind(now)
-    .bind(user_id)
+    .bind(user_id.as_str())
     .execute(ex)
     .await?;
     Ok(done.rows_affected())

@@ -1,11 +1,12 @@
 //! Accounts.
 
-use console_api::Identifier;
+use console_api::{Identifier, UserId};
 use sqlx::{Any, Executor, Row};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: UserId,
     pub email: String,
     pub username: String,
     pub password_hash: Option<String>,
@@ -107,9 +108,9 @@ pub async fn by_username<'c>(
 
 pub async fn by_id<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
 ) -> Result<Option<User>, sqlx::Error> {
-    by_column(ex, select_users!("WHERE u.id = $1"), id).await
+    by_column(ex, select_users!("WHERE u.id = $1"), id.as_str()).await
 }
 
 /// The account an identifier names (already normalised by the caller).
@@ -133,14 +134,14 @@ pub async fn all<'c>(ex: impl Executor<'c, Database = Any>) -> Result<Vec<User>,
 /// Disables the account (`Some(time)`) or enables it again (`None`).
 pub async fn set_disabled<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     disabled_at: Option<i64>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET disabled_at = $1, updated_at = $2 WHERE id = $3")
         .bind(disabled_at)
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .execute(ex)
         .await?;
     Ok(())
@@ -148,14 +149,14 @@ pub async fn set_disabled<'c>(
 
 pub async fn set_role<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     role: console_api::Role,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .execute(ex)
         .await?;
     Ok(())
@@ -173,7 +174,7 @@ pub async fn username_taken<'c>(
 }
 
 pub struct NewUser<'a> {
-    pub id: &'a str,
+    pub id: &'a UserId,
     pub email: &'a str,
     pub username: &'a str,
     /// `None` for an account that signs in through a provider only.
@@ -193,7 +194,7 @@ pub async fn insert<'c>(
            (id, email, username, password_hash, email_verified_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING",
     )
-    .bind(user.id)
+    .bind(user.id.as_str())
     .bind(user.email)
     .bind(user.username)
     .bind(user.password_hash)
@@ -207,7 +208,7 @@ pub async fn insert<'c>(
 
 pub async fn mark_verified<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -216,7 +217,7 @@ pub async fn mark_verified<'c>(
     )
     .bind(now)
     .bind(now)
-    .bind(id)
+    .bind(id.as_str())
     .execute(ex)
     .await?;
     Ok(())
@@ -227,7 +228,7 @@ pub async fn mark_verified<'c>(
 /// account may have registered another person's address (OA4).
 pub async fn verify_and_remove_password<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -236,7 +237,7 @@ pub async fn verify_and_remove_password<'c>(
     )
     .bind(now)
     .bind(now)
-    .bind(id)
+    .bind(id.as_str())
     .execute(ex)
     .await?;
     Ok(())
@@ -270,7 +271,7 @@ pub async fn unique_username<'c>(
 /// when the address was verified meanwhile.
 pub async fn forget_pending_password<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
@@ -278,7 +279,7 @@ pub async fn forget_pending_password<'c>(
          WHERE id = $2 AND email_verified_at IS NULL",
     )
     .bind(now)
-    .bind(id)
+    .bind(id.as_str())
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -289,7 +290,7 @@ pub async fn forget_pending_password<'c>(
 /// a write, so a signup that drops the pending password cannot slip between read and link.
 pub async fn pending_password<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     now: i64,
 ) -> Result<Option<Option<String>>, sqlx::Error> {
     let row = sqlx::query(
@@ -297,7 +298,7 @@ pub async fn pending_password<'c>(
          RETURNING password_hash",
     )
     .bind(now)
-    .bind(id)
+    .bind(id.as_str())
     .fetch_optional(ex)
     .await?;
     row.map(|row| row.try_get("password_hash")).transpose()
@@ -306,7 +307,7 @@ pub async fn pending_password<'c>(
 /// Claims a username asked for at signup, if nobody has it; false otherwise.
 pub async fn claim_username<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     username: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -316,7 +317,7 @@ pub async fn claim_username<'c>(
     )
     .bind(username)
     .bind(now)
-    .bind(id)
+    .bind(id.as_str())
     .bind(username)
     .execute(ex)
     .await?;
@@ -328,7 +329,7 @@ pub async fn claim_username<'c>(
 /// already verified: a link then changes nothing.
 pub async fn verify_with_link<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     password_hash: Option<&str>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -340,7 +341,7 @@ pub async fn verify_with_link<'c>(
     .bind(now)
     .bind(password_hash)
     .bind(now)
-    .bind(id)
+    .bind(id.as_str())
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -349,14 +350,14 @@ pub async fn verify_with_link<'c>(
 /// Sets a new password hash.
 pub async fn set_password<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     hash: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .execute(ex)
         .await?;
     Ok(())
@@ -367,11 +368,11 @@ pub async fn set_password<'c>(
 pub async fn lock(
     conn: &mut sqlx::AnyConnection,
     dialect: super::Dialect,
-    id: &str,
+    id: &UserId,
 ) -> Result<(), sqlx::Error> {
     if dialect == super::Dialect::Postgres {
         sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
-            .bind(id)
+            .bind(id.as_str())
             .execute(&mut *conn)
             .await?;
     }
@@ -381,7 +382,7 @@ pub async fn lock(
 /// Replaces a hash with a stronger one of the same password, unless it changed meanwhile.
 pub async fn upgrade_hash<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     old: &str,
     new: &str,
     now: i64,
@@ -391,7 +392,7 @@ pub async fn upgrade_hash<'c>(
     )
     .bind(new)
     .bind(now)
-    .bind(id)
+    .bind(id.as_str())
     .bind(old)
     .execute(ex)
     .await?;
@@ -401,12 +402,12 @@ pub async fn upgrade_hash<'c>(
 /// Records an account recovery: browsers trusted before it are trusted no more.
 pub async fn mark_credentials_reset<'c>(
     ex: impl Executor<'c, Database = Any>,
-    id: &str,
+    id: &UserId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET credentials_reset_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .execute(ex)
         .await?;
     Ok(())

@@ -86,7 +86,7 @@ impl Mailer {
         outbox::insert(
             ex,
             &outbox::NewMail {
-                id: &new_id(),
+                id: &new_id::<String>(),
                 to_addr: to,
                 kind: &mail.kind,
                 subject: &mail.subject,

@@ -1,6 +1,7 @@
 //! The account mails, each with a plain-text and an HTML part built from one layout.
 //! Every link comes from `PUBLIC_URL` (see `Config::link`), never from a request.
 
+use askama::Template;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -17,6 +18,25 @@ struct Action<'a> {
     url: &'a str,
 }
 
+/// The one layout, in both parts. The HTML part is escaped by askama (the `.html`
+/// extension selects its HTML escaper); the text part is plain.
+#[derive(Template)]
+#[template(path = "mail.html")]
+struct HtmlPart<'a> {
+    subject: &'a str,
+    paragraphs: &'a [&'a str],
+    action: &'a Option<Action<'a>>,
+    footer: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail.txt")]
+struct TextPart<'a> {
+    paragraphs: &'a [&'a str],
+    action: &'a Option<Action<'a>>,
+    footer: &'a str,
+}
+
 fn render(
     kind: &str,
     subject: &str,
@@ -24,43 +44,23 @@ fn render(
     action: Option<Action<'_>>,
     footer: &str,
 ) -> Mail {
-    let mut text = String::new();
-    let mut body = String::new();
-    for p in paragraphs {
-        text.push_str(p);
-        text.push_str("\n\n");
-        body.push_str(&format!(
-            "<p style=\"margin:0 0 16px\">{}</p>",
-            html_escape::encode_text(p)
-        ));
-    }
-    if let Some(action) = &action {
-        text.push_str(&format!("{}:\n{}\n\n", action.label, action.url));
-        let url = html_escape::encode_double_quoted_attribute(action.url);
-        body.push_str(&format!(
-            "<p style=\"margin:24px 0\"><a href=\"{url}\" style=\"background:#4f46e5;color:#fff;\
-             padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600\">{}</a></p>\
-             <p style=\"margin:0 0 16px;font-size:13px;color:#555\">Or paste this link into your \
-             browser:<br><a href=\"{url}\" style=\"color:#4f46e5;word-break:break-all\">{url}</a></p>",
-            html_escape::encode_text(action.label)
-        ));
-    }
-    text.push_str(footer);
-    text.push('\n');
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body style=\"margin:0;background:#f4f4f7;font-family:system-ui,sans-serif;color:#1f2430\">\
-         <div style=\"max-width:560px;margin:32px auto;background:#fff;border-radius:12px;padding:32px\">\
-         <h1 style=\"font-size:20px;margin:0 0 24px\">{title}</h1>{body}\
-         <p style=\"margin:24px 0 0;font-size:12px;color:#777\">{footer}</p></div></body></html>",
-        title = html_escape::encode_text(subject),
-        footer = html_escape::encode_text(footer),
-    );
+    let html = HtmlPart {
+        subject,
+        paragraphs,
+        action: &action,
+        footer,
+    };
+    let text = TextPart {
+        paragraphs,
+        action: &action,
+        footer,
+    };
     Mail {
         kind: kind.into(),
         subject: subject.into(),
-        text,
-        html,
+        // Rendering writes into a String from borrowed strs: it has no way to fail.
+        text: text.render().expect("the text template renders") + "\n",
+        html: html.render().expect("the HTML template renders"),
     }
 }
 
@@ -235,8 +235,19 @@ mod tests {
             mail.text
                 .contains("https://auth.example.com/verify-email?token=a&b=<x>")
         );
-        assert!(mail.html.contains("token=a&amp;b=&lt;x&gt;"));
+        // askama writes numeric references: &#38; is &amp;, &#60; is &lt;.
+        assert!(
+            mail.html.contains("token=a&#38;b=&#60;x&#62;"),
+            "{}",
+            mail.html
+        );
         assert!(!mail.html.contains("<x>"));
         assert!(mail.text.contains("24 hours"));
+        assert!(mail.text.ends_with("ignore this email.\n"), "{}", mail.text);
+        let body = verify_email("https://auth.example.com/v", 24).html;
+        assert!(
+            body.contains("<a href=\"https://auth.example.com/v\""),
+            "{body}"
+        );
     }
 }

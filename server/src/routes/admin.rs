@@ -12,7 +12,7 @@ use axum::{
     Json,
     extract::{Path, State},
 };
-use console_api::{AdminUser, Data, Identifier, Role, RoleRequest};
+use console_api::{AdminUser, Data, Identifier, Role, RoleRequest, UserId};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -102,7 +102,7 @@ async fn target(
     Ok(target)
 }
 
-async fn reloaded(state: &AppState, id: &str) -> ApiResult<Json<Data<AdminUser>>> {
+async fn reloaded(state: &AppState, id: &UserId) -> ApiResult<Json<Data<AdminUser>>> {
     let user = users::by_id(&state.db.pool, id)
         .await?
         .ok_or(ApiError::NotFound)?;

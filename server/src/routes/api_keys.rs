@@ -14,7 +14,7 @@ use axum::{
     Json,
     extract::{Path, State},
 };
-use console_api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Data, Success};
+use console_api::{ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, Data, KeyId, Success};
 
 const MAX_DAYS: u32 = 365;
 const MAX_NAME_CHARS: usize = 64;
@@ -61,9 +61,9 @@ pub async fn create(
     .await?;
     let now = state.clock.now();
     let minted = crate::auth::api_keys::mint();
-    let id = new_id();
+    let id: KeyId = new_id();
     let expires_at = now + i64::from(req.expires_in_days) * 86_400;
-    let session_id = auth.session()?.sid.clone();
+    let session_id = auth.session()?.session_id();
     let outcome = api_keys::insert_within_cap(
         &state.db,
         &api_keys::NewApiKey {
@@ -109,7 +109,7 @@ pub async fn create(
 pub async fn revoke(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<String>,
+    Path(id): Path<KeyId>,
 ) -> ApiResult<Json<Data<Success>>> {
     auth.session()?;
     if !api_keys::revoke(&state.db.pool, &auth.user.id, &id, state.clock.now()).await? {

@@ -7,14 +7,28 @@ use crate::{
     mail,
     state::AppState,
 };
+use askama::Template;
 use axum::{
     extract::{ConnectInfo, State},
     http::{HeaderMap, header},
     response::{Html, IntoResponse, Response},
 };
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
-use std::fmt::Write;
 use std::net::SocketAddr;
+
+/// The page, escaped by askama's HTML escaper.
+#[derive(Template)]
+#[template(path = "dev_mailbox.html")]
+struct Mailbox<'a> {
+    mails: Vec<Shown<'a>>,
+}
+
+struct Shown<'a> {
+    subject: &'a str,
+    to: &'a str,
+    status: &'static str,
+    links: Vec<&'a str>,
+    text: &'a str,
+}
 
 pub async fn mailbox(
     State(state): State<AppState>,
@@ -30,44 +44,31 @@ pub async fn mailbox(
         return Err(ApiError::NotFound);
     }
     let rows = outbox::recent(&state.db.pool, 50).await?;
-    let mut page = String::from(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Dev mailbox</title><link rel=\"stylesheet\" href=\"/pkg/console.css\"></head>\
-         <body class=\"mailbox\"><main class=\"content\"><h1>Dev mailbox</h1>\
-         <p class=\"lead\">No SMTP server is configured (<code>SMTP_URL</code>), so the console \
-         keeps its mail here. Newest first.</p>",
-    );
-    if rows.is_empty() {
-        page.push_str("<p>No mail yet.</p>");
+    let messages: Vec<_> = rows
+        .iter()
+        .filter_map(|row| {
+            let message = state.mailer.open(row.sealed.as_deref()?)?;
+            Some((row, message))
+        })
+        .collect();
+    let page = Mailbox {
+        mails: messages
+            .iter()
+            .map(|(row, message)| Shown {
+                subject: &message.subject,
+                to: &row.to_addr,
+                status: if row.sent_at.is_some() {
+                    "delivered"
+                } else {
+                    "queued"
+                },
+                links: mail::links(&message.text).collect(),
+                text: &message.text,
+            })
+            .collect(),
     }
-    for row in rows {
-        let Some(message) = row.sealed.as_deref().and_then(|s| state.mailer.open(s)) else {
-            continue;
-        };
-        let status = if row.sent_at.is_some() {
-            "delivered"
-        } else {
-            "queued"
-        };
-        let _ = write!(
-            page,
-            "<article class=\"card mail\"><h2>{}</h2><p class=\"meta\">To {} · {}</p><ul class=\"links\">",
-            text(&message.subject),
-            text(&row.to_addr),
-            status,
-        );
-        for link in mail::links(&message.text) {
-            let _ = write!(
-                page,
-                "<li><a href=\"{}\">{}</a></li>",
-                attr(link),
-                text(link)
-            );
-        }
-        let _ = write!(page, "</ul><pre>{}</pre></article>", text(&message.text));
-    }
-    page.push_str("</main></body></html>");
+    .render()
+    .map_err(ApiError::internal)?;
     // The console's own policy (this page runs no script), and never a cached copy of links.
     let csp = app::content_security_policy(&crate::auth::random::hex_token(16));
     Ok((

@@ -12,7 +12,6 @@
 //! Every failure ends at `/login?error=oauth_failed` (or `account_disabled`), with the reason
 //! in the log only.
 
-use super::{cookie, session_cookie};
 use crate::auth::session;
 use crate::{
     auth::{
@@ -20,13 +19,14 @@ use crate::{
         random::{constant_time_eq, one_time_token, token_hash},
         ratelimit::Action,
     },
+    cookies,
     db::{
         identities, new_id, oauth_states, sessions,
         tokens::{self, Purpose},
         users::{self, User},
     },
     error::{ApiError, ApiResult},
-    extract::{ClientIp, cookie_value},
+    extract::ClientIp,
     mail::templates,
     state::AppState,
     validate,
@@ -36,6 +36,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use console_api::UserId;
 use serde::Deserialize;
 use std::net::IpAddr;
 
@@ -118,8 +119,8 @@ fn handoff_cookie(https: bool) -> &'static str {
     }
 }
 
-fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
+fn see_other(location: &str, set: impl IntoIterator<Item = cookies::Cookie<'static>>) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, cookies::jar(set)).into_response();
     let headers = response.headers_mut();
     // These answers carry one-time tokens and cookies: never stored by a cache (SE3).
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -127,9 +128,6 @@ fn see_other(location: &str, cookies: &[HeaderValue]) -> Response {
         header::LOCATION,
         HeaderValue::from_str(location).expect("redirect targets are URLs"),
     );
-    for cookie in cookies {
-        headers.append(header::SET_COOKIE, cookie.clone());
-    }
     response
 }
 
@@ -138,16 +136,13 @@ pub async fn start(State(state): State<AppState>, ClientIp(ip): ClientIp) -> Api
     let provider = provider(&state)?;
     // A browser navigated here: it gets a page that explains, not a JSON error.
     if state.limits.check_ip(Action::Google, ip).is_err() {
-        return Ok(see_other(
-            &failure_target(&state, Outcome::RateLimited),
-            &[],
-        ));
+        return Ok(see_other(&failure_target(&state, Outcome::RateLimited), []));
     }
     let (url, attempt) = match provider.begin().await {
         Ok(started) => started,
         Err(e) => {
             tracing::error!(issuer = %provider.issuer(), "Google sign-in unavailable: {e}");
-            return Ok(see_other(&failure_target(&state, Outcome::Failed), &[]));
+            return Ok(see_other(&failure_target(&state, Outcome::Failed), []));
         }
     };
     let now = state.clock.now();
@@ -159,14 +154,14 @@ pub async fn start(State(state): State<AppState>, ClientIp(ip): ClientIp) -> Api
     )
     .await?;
     let name = attempt_cookie(state.config.https());
-    let cookie = cookie(
-        &state,
+    let cookie = cookies::server_only(
+        &state.config,
         name,
         &provider.seal(&attempt),
         ATTEMPT_PATH,
         ATTEMPT_TTL,
     );
-    Ok(see_other(&url, &[cookie]))
+    Ok(see_other(&url, [cookie]))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -184,7 +179,8 @@ pub async fn callback(
 ) -> ApiResult<Response> {
     let provider = provider(&state)?;
     let https = state.config.https();
-    let forget_attempt = cookie(&state, attempt_cookie(https), "", ATTEMPT_PATH, 0);
+    let forget_attempt =
+        cookies::server_only(&state.config, attempt_cookie(https), "", ATTEMPT_PATH, 0);
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let response = match complete(&state, provider, &headers, query).await {
         Ok(user) => {
@@ -211,8 +207,8 @@ pub async fn callback(
                 now,
                 HANDOFF_TTL,
             );
-            let bind = cookie(
-                &state,
+            let bind = cookies::server_only(
+                &state.config,
                 handoff_cookie(https),
                 &binding,
                 HANDOFF_PATH,
@@ -220,7 +216,7 @@ pub async fn callback(
             );
             tracing::info!(user = %user.id, "Google sign-in accepted");
             let target = state.config.link(&format!("{HANDOFF_PATH}?token={token}"));
-            see_other(&target, &[forget_attempt, bind])
+            see_other(&target, [forget_attempt, bind])
         }
         Err(refusal) => {
             tracing::warn!(reason = %refusal.reason, "Google sign-in refused");
@@ -228,7 +224,7 @@ pub async fn callback(
                 "{HANDOFF_PATH}?error={}",
                 refusal.kind.query_value()
             ));
-            see_other(&target, &[forget_attempt])
+            see_other(&target, [forget_attempt])
         }
     };
     Ok(response)
@@ -244,7 +240,7 @@ async fn complete(
         return Err(refused(format!("the provider answered {error:?}")));
     }
     let https = state.config.https();
-    let attempt = cookie_value(headers, attempt_cookie(https))
+    let attempt = cookies::value(headers, attempt_cookie(https))
         .and_then(|value| provider.open(&value))
         .ok_or_else(|| refused("no sign-in attempt in this browser"))?;
     let returned_state = query.state.unwrap_or_default();
@@ -319,7 +315,7 @@ async fn account_for(state: &AppState, identity: &VerifiedIdentity) -> Result<Us
             user.id
         }
         None => {
-            let id = new_id();
+            let id: UserId = new_id();
             let username = users::unique_username(pool, &email).await?;
             let mut tx = pool.begin().await?;
             let created = users::insert(
@@ -351,7 +347,7 @@ async fn account_for(state: &AppState, identity: &VerifiedIdentity) -> Result<Us
 async fn link(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     identity: &VerifiedIdentity,
-    user_id: &str,
+    user_id: &UserId,
     email: &str,
     now: i64,
 ) -> Result<(), Refused> {
@@ -388,23 +384,24 @@ pub async fn handoff(
     query: Result<Query<HandoffQuery>, QueryRejection>,
 ) -> Response {
     let https = state.config.https();
-    let forget_binding = cookie(&state, handoff_cookie(https), "", HANDOFF_PATH, 0);
+    let forget_binding =
+        cookies::server_only(&state.config, handoff_cookie(https), "", HANDOFF_PATH, 0);
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let Some(token) = query.token else {
         let outcome = match query.error.as_deref() {
             Some("account_disabled") => Outcome::Disabled,
             _ => Outcome::Failed,
         };
-        return see_other(&login_with(outcome), &[forget_binding]);
+        return see_other(&login_with(outcome), [forget_binding]);
     };
     match exchange(&state, &token, &headers, ip).await {
         Ok(opened) => {
-            let session = session_cookie(&state, &opened.token, opened.ttl);
-            see_other("/dashboard", &[forget_binding, session])
+            let session = cookies::session(&state.config, &opened.token, opened.ttl);
+            see_other("/dashboard", [forget_binding, session])
         }
         Err(refusal) => {
             tracing::warn!(reason = %refusal.reason, "Google hand-off refused");
-            see_other(&login_with(refusal.kind), &[forget_binding])
+            see_other(&login_with(refusal.kind), [forget_binding])
         }
     }
 }
@@ -420,7 +417,7 @@ async fn exchange(
         .jwt
         .verify(token, crate::auth::jwt::Kind::GoogleHandoff, now)
         .ok_or_else(|| refused("hand-off token invalid or expired"))?;
-    let binding = cookie_value(headers, handoff_cookie(state.config.https()))
+    let binding = cookies::value(headers, handoff_cookie(state.config.https()))
         .ok_or_else(|| refused("hand-off token used in another browser"))?;
     let expected = claims.bnd.as_deref().unwrap_or_default();
     if !constant_time_eq(token_hash(&binding).as_bytes(), expected.as_bytes()) {

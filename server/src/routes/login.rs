@@ -6,19 +6,19 @@
 //! lock untrusted clients of an account, never a browser that signed in to it before, and an
 //! unknown identifier locks exactly like a known one (RL1, RL3).
 
-use super::session_cookie;
 use crate::{
     auth::{device, password, ratelimit::Action, throttle},
+    cookies,
     db::{sessions::Proof, users},
     error::{ApiError, ApiResult},
-    extract::{ApiJson, ClientIp, cookie_value},
+    extract::{ApiJson, ClientIp},
     state::AppState,
 };
 use axum::{
     Json,
     extract::State,
-    http::{HeaderMap, header},
-    response::{AppendHeaders, IntoResponse, Response},
+    http::HeaderMap,
+    response::{IntoResponse, Response},
 };
 use console_api::{Data, Identifier, LoginRequest, LoginResponse};
 use unicode_normalization::UnicodeNormalization;
@@ -102,8 +102,10 @@ pub async fn login(
         .ok_or(ApiError::Unauthorized(WRONG_CREDENTIALS))?;
     tracing::info!(user = %user.id, "signed in");
 
-    let cookie = session_cookie(&state, &session.token, session.ttl);
-    let trust = super::device_cookie(&state, &user.id, now);
+    let cookies = cookies::jar([
+        cookies::session(&state.config, &session.token, session.ttl),
+        cookies::device(&state.config, state.devices.issue(&user.id, now)),
+    ]);
     let body = Json(Data {
         data: LoginResponse {
             token: session.token,
@@ -111,11 +113,7 @@ pub async fn login(
             user: user.info(),
         },
     });
-    Ok((
-        AppendHeaders([(header::SET_COOKIE, cookie), (header::SET_COOKIE, trust)]),
-        body,
-    )
-        .into_response())
+    Ok((cookies, body).into_response())
 }
 
 /// The counter an attempt counts against (see `auth::throttle`).
@@ -133,7 +131,7 @@ fn attempt_counter(
     now: i64,
 ) -> Counter {
     let device = user.and_then(|user| {
-        cookie_value(headers, device::cookie_name(state.config.https()))
+        cookies::value(headers, device::cookie_name(state.config.https()))
             .and_then(|value| state.devices.read(&value, now))
             .filter(|d| d.user_id == user.id)
             .filter(|d| d.issued_at >= user.credentials_reset_at.unwrap_or(i64::MIN))

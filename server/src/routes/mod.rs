@@ -12,7 +12,7 @@ mod session;
 mod signup;
 mod verify_email;
 
-use crate::{error::ApiError, extract::session_cookie_name, state::AppState};
+use crate::{error::ApiError, state::AppState};
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, State},
@@ -93,38 +93,4 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
-}
-
-/// The console's session cookie: HttpOnly, SameSite=Lax, Path=/, and Secure with the
-/// `__Host-` prefix over https (SE1).
-fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
-    let name = session_cookie_name(state.config.https());
-    cookie(state, name, token, "/", max_age)
-}
-
-/// A cookie only the server reads: HttpOnly, SameSite=Lax, Secure over https. `value` is
-/// hex, a JWT or empty.
-fn cookie(state: &AppState, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config.https() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; HttpOnly; SameSite=Lax; Path={path}; Max-Age={max_age}{secure}"
-    ))
-    .expect("cookie values are header-safe")
-}
-
-/// Marks this browser as one the account signed in from (see `auth::device`).
-fn device_cookie(state: &AppState, user_id: &str, now: i64) -> HeaderValue {
-    let value = state.devices.issue(user_id, now);
-    let name = crate::auth::device::cookie_name(state.config.https());
-    let secure = if state.config.https() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; HttpOnly; SameSite=Strict; Path={}; Max-Age={}{secure}",
-        crate::auth::device::PATH,
-        crate::auth::device::TTL_SECONDS
-    ))
-    .expect("cookie values are header-safe")
-}
-
-fn clear_session_cookie(state: &AppState) -> HeaderValue {
-    session_cookie(state, "", 0)
 }

@@ -6,6 +6,7 @@
 use crate::auth::links;
 use crate::{
     auth::{password, random, ratelimit::Action, throttle},
+    cookies,
     db::{api_keys, sessions, tokens, tokens::Purpose, users},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientIp},
@@ -15,7 +16,6 @@ use crate::{
 use axum::{
     Json,
     extract::{Query, State},
-    http::header,
     response::{IntoResponse, Response},
 };
 use console_api::{Data, ResetPasswordRequest, Success, TokenState, TokenStateResponse};
@@ -98,9 +98,12 @@ pub async fn reset(
         api_keys_revoked = stopped.api_keys,
         "password reset"
     );
-    let trust = super::device_cookie(&state, &user.id, now);
+    let trust = cookies::jar([cookies::device(
+        &state.config,
+        state.devices.issue(&user.id, now),
+    )]);
     let body = Json(Data {
         data: Success { success: true },
     });
-    Ok(([(header::SET_COOKIE, trust)], body).into_response())
+    Ok((trust, body).into_response())
 }

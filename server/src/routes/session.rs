@@ -1,11 +1,9 @@
 //! `GET /api/auth/me` (whoami) and `POST /api/auth/logout`.
 
-use super::clear_session_cookie;
-use crate::{db::sessions, error::ApiResult, extract::AuthUser, state::AppState};
+use crate::{cookies, db::sessions, error::ApiResult, extract::AuthUser, state::AppState};
 use axum::{
     Json,
     extract::State,
-    http::header,
     response::{IntoResponse, Response},
 };
 use console_api::{Data, Success, UserInfo};
@@ -18,12 +16,13 @@ pub async fn me(auth: AuthUser) -> Json<Data<UserInfo>> {
 
 /// Ends the session on the server: its JWT stops working at once, wherever it was copied.
 pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    let sid = &auth.session()?.sid;
+    let sid = &auth.session()?.session_id();
     sessions::revoke(&state.db.pool, sid, state.clock.now()).await?;
     state.sessions.forget_session(sid);
     tracing::info!(user = %auth.user.id, "signed out");
     let body = Json(Data {
         data: Success { success: true },
     });
-    Ok(([(header::SET_COOKIE, clear_session_cookie(&state))], body).into_response())
+    let clear = cookies::jar([cookies::clear_session(&state.config)]);
+    Ok((clear, body).into_response())
 }
