@@ -180,3 +180,26 @@ pub fn forget_query() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
     }
 }
+
+/// Takes `name=value` out of the address bar's fragment (where a sign-in hand-off leaves a
+/// one-time value: never sent to a server) and removes the fragment from the history entry.
+pub fn take_fragment(name: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let window = web_sys::window()?;
+        let hash = window.location().hash().ok()?;
+        let value = hash
+            .strip_prefix('#')?
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)?;
+        forget_query();
+        Some(value)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = name;
+        None
+    }
+}

@@ -46,6 +46,9 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] hint: Option<Signal<String>>,
     #[prop(optional)] required: bool,
+    /// The keyboard a phone shows, e.g. "numeric" for codes.
+    #[prop(optional)]
+    input_mode: Option<&'static str>,
 ) -> impl IntoView {
     let secret = input_type == "password";
     let required = required || secret;
@@ -64,6 +67,7 @@ pub fn Field(
             name=id
             type=kind
             autocomplete=autocomplete
+            inputmode=input_mode
             required=required
             aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
             aria-describedby=described

@@ -60,15 +60,31 @@ impl Client {
     }
 
     /// Signs in, presenting the device cookie this machine got at its last sign-in; returns
-    /// the session and the device cookie to keep for next time.
+    /// the session (or a two-factor challenge) and the device cookie to keep for next time.
     pub fn login(
         &self,
         request: &console_api::LoginRequest,
         device: Option<&str>,
-    ) -> Result<(console_api::LoginResponse, Option<String>), CallError> {
-        let mut call = self
-            .agent
-            .post(&format!("{}{}", self.base, console_api::paths::LOGIN));
+    ) -> Result<(console_api::LoginOutcome, Option<String>), CallError> {
+        self.sign_in(console_api::paths::LOGIN, request, device)
+    }
+
+    /// Answers a two-factor challenge: the session, and the device cookie.
+    pub fn verify_two_factor(
+        &self,
+        request: &console_api::TwoFactorVerifyRequest,
+        device: Option<&str>,
+    ) -> Result<(console_api::LoginOutcome, Option<String>), CallError> {
+        self.sign_in(console_api::paths::TWO_FACTOR_VERIFY, request, device)
+    }
+
+    fn sign_in<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        request: &B,
+        device: Option<&str>,
+    ) -> Result<(T, Option<String>), CallError> {
+        let mut call = self.agent.post(&format!("{}{path}", self.base));
         if let Some(device) = device {
             call = call.set(
                 "Cookie",

@@ -5,6 +5,7 @@ use clap::Subcommand;
 use console_api::paths;
 use console_api::{
     AdminUser, ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, KeyId, Role, RoleRequest, Success,
+    TwoFactorStatus,
     format::{date, optional_date},
 };
 
@@ -251,4 +252,33 @@ mod tests {
         assert!(parse_lifetime("soon").is_err());
         assert!(parse_lifetime("").is_err());
     }
+}
+
+#[derive(Subcommand)]
+pub enum TwoFactorCommand {
+    /// Whether two-factor sign-in is on, and how many recovery codes are left.
+    Status,
+}
+
+pub fn two_factor(context: &Context, command: TwoFactorCommand) -> Result<(), Failure> {
+    let credential = context.credential()?;
+    match command {
+        TwoFactorCommand::Status => {
+            let status: TwoFactorStatus = context
+                .client
+                .get(paths::TWO_FACTOR, Some(&credential))
+                .map_err(|e| e.explain("2fa status"))?;
+            context.print(&status, || {
+                if status.enabled {
+                    println!(
+                        "Two-factor sign-in is on ({} recovery codes left).",
+                        status.recovery_codes_left
+                    );
+                } else {
+                    println!("Two-factor sign-in is off. Turn it on in the console's dashboard.");
+                }
+            });
+        }
+    }
+    Ok(())
 }

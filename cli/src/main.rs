@@ -11,7 +11,9 @@ mod token_file;
 
 use clap::{Parser, Subcommand};
 use console_api::paths;
-use console_api::{ErrorCode, LoginRequest, Success, UserInfo};
+use console_api::{
+    ErrorCode, LoginOutcome, LoginRequest, Success, TwoFactorVerifyRequest, UserInfo,
+};
 use std::{
     io::{self, BufRead, Write},
     process::ExitCode,
@@ -48,6 +50,9 @@ enum Command {
         /// Read the password from standard input instead of prompting.
         #[arg(long)]
         password_stdin: bool,
+        /// The two-factor code (or a recovery code), for scripts; asked for when needed.
+        #[arg(long)]
+        code: Option<String>,
     },
     /// Show the signed-in user.
     Whoami,
@@ -57,6 +62,12 @@ enum Command {
     Apikey {
         #[command(subcommand)]
         command: commands::ApiKeyCommand,
+    },
+    /// Two-factor sign-in of your account.
+    #[command(name = "2fa")]
+    TwoFactor {
+        #[command(subcommand)]
+        command: commands::TwoFactorCommand,
     },
     /// Accounts (admin role): list, disable, enable, role (super_admin).
     User {
@@ -151,15 +162,22 @@ fn run(context: &Context, command: Command) -> Result<(), Failure> {
         Command::Login {
             username,
             password_stdin,
-        } => login(context, username, password_stdin),
+            code,
+        } => login(context, username, password_stdin, code),
         Command::Whoami => whoami(context),
         Command::Logout => logout(context),
         Command::Apikey { command } => commands::api_key(context, command),
         Command::User { command } => commands::user(context, command),
+        Command::TwoFactor { command } => commands::two_factor(context, command),
     }
 }
 
-fn login(context: &Context, username: Option<String>, password_stdin: bool) -> Result<(), Failure> {
+fn login(
+    context: &Context,
+    username: Option<String>,
+    password_stdin: bool,
+    code: Option<String>,
+) -> Result<(), Failure> {
     let username = match username {
         Some(name) => name,
         None => prompt("Username: ")?,
@@ -171,10 +189,31 @@ fn login(context: &Context, username: Option<String>, password_stdin: bool) -> R
             .map_err(|e| Failure::new(1, format!("cannot read the password: {e}")))?
     };
     let request = LoginRequest::from_identifier(&username, password);
-    let (response, device) = context
+    let known_device = token_file::load_device();
+    let (outcome, device) = context
         .client
-        .login(&request, token_file::load_device().as_deref())
+        .login(&request, known_device.as_deref())
         .map_err(|e| e.explain("login"))?;
+    let (outcome, device) = match outcome {
+        LoginOutcome::Session(_) => (outcome, device),
+        LoginOutcome::TwoFactor(challenge) => {
+            let code = match code {
+                Some(code) => code,
+                None => prompt("2FA code: ")?,
+            };
+            let request = two_factor_answer(challenge.challenge, code);
+            context
+                .client
+                .verify_two_factor(&request, known_device.as_deref())
+                .map_err(|e| e.explain("login"))?
+        }
+    };
+    let LoginOutcome::Session(response) = outcome else {
+        return Err(Failure::new(
+            1,
+            "the server asked for a second factor twice",
+        ));
+    };
     token_file::save(&response.token)
         .map_err(|e| Failure::new(1, format!("cannot save the token: {e}")))?;
     if let Some(device) = device {
@@ -190,6 +229,20 @@ fn login(context: &Context, username: Option<String>, password_stdin: bool) -> R
         println!("Authenticated as {}", response.user.username)
     });
     Ok(())
+}
+
+/// A typed code: six digits are an app's code, anything else a recovery code.
+fn two_factor_answer(challenge: String, code: String) -> TwoFactorVerifyRequest {
+    let code = code.trim().to_owned();
+    let digits = code.chars().filter(|c| !c.is_whitespace()).count() == 6
+        && code
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace());
+    TwoFactorVerifyRequest {
+        challenge,
+        code: digits.then(|| code.clone()),
+        recovery_code: (!digits).then_some(code),
+    }
 }
 
 fn whoami(context: &Context) -> Result<(), Failure> {

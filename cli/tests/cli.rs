@@ -550,3 +550,74 @@ async fn roles_gate_the_admin_commands() {
     let out = msgsg(&console, root.path(), &["user", "disable", "nobody"], "").await;
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_asks_for_the_second_factor() {
+    let console = console().await;
+    account(&console, "gwen").await;
+    let token = console.login("gwen", PASSWORD).await.json["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (secret, recovery) = console.enable_two_factor(&token).await;
+
+    // Scripts pass the code with --code.
+    let home = tempfile::tempdir().unwrap();
+    let code = testkit::totp_code(&secret, console.clock.now());
+    let out = msgsg(
+        &console,
+        home.path(),
+        &["login", "gwen", "--password-stdin", "--code", &code],
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Authenticated as gwen"));
+    let status = msgsg(&console, home.path(), &["2fa", "status"], "").await;
+    assert!(
+        text(&status.stdout).contains("on (10 recovery codes left)"),
+        "{}",
+        text(&status.stdout)
+    );
+
+    // The same code again is refused, with the reason.
+    let other = tempfile::tempdir().unwrap();
+    let out = msgsg(
+        &console,
+        other.path(),
+        &["login", "gwen", "--password-stdin", "--code", &code],
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("Wrong code"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!other.path().join(".msgsg_token").exists());
+
+    // At a terminal it is asked for after the password; a recovery code works too.
+    console.clock.advance(30);
+    let (base, home_path) = (console.base.clone(), other.path().to_owned());
+    let code = testkit::totp_code(&secret, console.clock.now());
+    tokio::task::spawn_blocking(move || {
+        for answer in [code, recovery[0].clone()] {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_msgsg"));
+            command
+                .args(["login", "gwen"])
+                .env("HOME", &home_path)
+                .env("MSGSG_API_URL", &base);
+            let mut session = rexpect::session::spawn_command(command, Some(15_000)).unwrap();
+            session.exp_string("Password: ").unwrap();
+            session.send_line(PASSWORD).unwrap();
+            session.exp_string("2FA code: ").unwrap();
+            session.send_line(&answer).unwrap();
+            session.exp_string("Authenticated as gwen").unwrap();
+            session.exp_eof().unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    assert!(other.path().join(".msgsg_token").exists());
+}

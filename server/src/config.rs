@@ -37,6 +37,8 @@ pub struct Config {
     pub verify_token_ttl: Duration,
     pub reset_token_ttl: Duration,
     pub session_ttl: Duration,
+    /// `SESSION_IDLE_SECONDS`: a session nobody used for this long ends.
+    pub session_idle: Duration,
     /// `RATE_LIMIT_PER_MINUTE`: requests per client IP and per kind of action
     /// (signup, login, mail, token).
     pub rate_limit_per_minute: u32,
@@ -198,6 +200,7 @@ impl Config {
             verify_token_ttl: seconds(&get, "VERIFY_TOKEN_TTL_SECONDS", 24 * 3600)?,
             reset_token_ttl: seconds(&get, "RESET_TOKEN_TTL_SECONDS", 3600)?,
             session_ttl: seconds(&get, "SESSION_TTL_SECONDS", 7 * 24 * 3600)?,
+            session_idle: seconds(&get, "SESSION_IDLE_SECONDS", 7 * 24 * 3600)?,
             rate_limit_per_minute: positive(&get, "RATE_LIMIT_PER_MINUTE", 20)?,
             mail_per_address_per_hour: positive(&get, "MAIL_PER_ADDRESS_PER_HOUR", 5)?,
             lockout_threshold: positive(&get, "LOCKOUT_THRESHOLD", 10)?,

@@ -113,6 +113,7 @@ async fn build_state(
     Ok(AppState::new(state::Inner {
         jwt: auth::jwt::Jwt::new(&secret),
         devices: auth::device::DeviceCookies::new(&secret),
+        totp: auth::totp::TotpKeys::new(&secret),
         throttle: auth::throttle::Throttle::new(&secret),
         hasher,
         limits,

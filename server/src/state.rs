@@ -3,7 +3,7 @@
 use crate::{
     auth::{
         device::DeviceCookies, jwt::Jwt, oidc::Provider, password::Hasher, ratelimit::Limits,
-        session_cache::SessionCache, throttle::Throttle,
+        session_cache::SessionCache, throttle::Throttle, totp::TotpKeys,
     },
     clock::Clock,
     config::Config,
@@ -26,6 +26,8 @@ pub struct Inner {
     pub devices: DeviceCookies,
     /// Names the sign-in attempt counters.
     pub throttle: Throttle,
+    /// Seals two-factor secrets and hashes recovery codes.
+    pub totp: TotpKeys,
     pub limits: Limits,
     pub sessions: SessionCache,
     pub mailer: Arc<Mailer>,

@@ -255,6 +255,30 @@ impl TestApp {
         reply.json["data"]["token"].as_str().unwrap().to_owned()
     }
 
+    /// Turns two-factor sign-in on for the session `token`; returns the secret (base32) and
+    /// the recovery codes. The clock then moves to the next step, so the code used here is
+    /// not the current one.
+    pub async fn enable_two_factor(&self, token: &str) -> (String, Vec<String>) {
+        let setup = self
+            .post_auth("/api/auth/2fa/setup", token, json!({}))
+            .await;
+        assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+        let secret = setup.json["data"]["secret"].as_str().unwrap().to_owned();
+        let code = totp_code(&secret, self.clock.now());
+        let enabled = self
+            .post_auth("/api/auth/2fa/enable", token, json!({"code": code}))
+            .await;
+        assert_eq!(enabled.status, StatusCode::OK, "{}", enabled.body);
+        self.clock.advance(30);
+        let codes = enabled.json["data"]["recoveryCodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        (secret, codes)
+    }
+
     /// The single number a query answers, read directly from the database.
     pub async fn count(&self, query: &str) -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(query.to_owned()))
@@ -270,6 +294,18 @@ impl TestApp {
             .await
             .unwrap();
     }
+}
+
+/// The code an authenticator app shows for `secret` (base32) at `time` (Unix seconds):
+/// computed here, independently of the server, as a phone would.
+pub fn totp_code(secret: &str, time: i64) -> String {
+    let bytes = totp_rs::Secret::try_from_base32(secret).expect("a base32 secret");
+    totp_rs::Builder::new()
+        .with_secret(bytes)
+        .build()
+        .expect("a valid TOTP")
+        .generate(time as u64)
+        .to_string()
 }
 
 /// A unique address for one test.

@@ -181,6 +181,87 @@ pub struct LoginResponse {
     pub user: UserInfo,
 }
 
+/// What `POST /api/auth/login` answers: a session, or, for an account with two-factor
+/// sign-in, a challenge to answer with a code at `POST /api/auth/2fa/verify`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum LoginOutcome {
+    TwoFactor(TwoFactorChallenge),
+    Session(LoginResponse),
+}
+
+/// `{"twoFactorRequired": true, "challenge": "…"}`: no session yet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorChallenge {
+    pub two_factor_required: bool,
+    /// Opaque, single use, alive until `expires_at` (Unix seconds).
+    pub challenge: String,
+    pub expires_at: i64,
+}
+
+/// `POST /api/auth/2fa/verify`: a challenge and one of `code` or `recoveryCode`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TwoFactorVerifyRequest {
+    pub challenge: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// `POST /api/auth/2fa/setup`: the current password, unless the session is a recent sign-in.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TwoFactorSetupRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Password>,
+}
+
+/// A factor being set up: scan `qrSvg` or type `secret`, then confirm a first code.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorSetup {
+    /// The secret in base32, for typing into an app by hand.
+    pub secret: String,
+    pub otpauth_uri: String,
+    /// The URI as a QR code, an SVG document.
+    pub qr_svg: String,
+}
+
+/// `POST /api/auth/2fa/enable`: the first code of the factor being set up.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TwoFactorEnableRequest {
+    pub code: String,
+}
+
+/// `POST /api/auth/2fa/disable` and `…/recovery-codes`: the current password or a code.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TwoFactorConfirmRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Password>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// Recovery codes: shown once, each works once.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
+}
+
+/// `GET /api/auth/2fa`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorStatus {
+    pub enabled: bool,
+    pub recovery_codes_left: u32,
+}
+
 /// The signed-in user, as `GET /api/auth/me` and `msgsg whoami` show it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -20,6 +20,12 @@ pub const VERIFY_EMAIL_VALIDATE: &str = "/api/auth/verify-email/validate";
 pub const FORGOT_PASSWORD: &str = "/api/auth/forgot-password";
 pub const RESET_PASSWORD: &str = "/api/auth/reset-password";
 pub const RESET_PASSWORD_VALIDATE: &str = "/api/auth/reset-password/validate";
+pub const TWO_FACTOR: &str = "/api/auth/2fa";
+pub const TWO_FACTOR_SETUP: &str = "/api/auth/2fa/setup";
+pub const TWO_FACTOR_ENABLE: &str = "/api/auth/2fa/enable";
+pub const TWO_FACTOR_VERIFY: &str = "/api/auth/2fa/verify";
+pub const TWO_FACTOR_DISABLE: &str = "/api/auth/2fa/disable";
+pub const TWO_FACTOR_RECOVERY_CODES: &str = "/api/auth/2fa/recovery-codes";
 
 pub const API_KEYS: &str = "/api/keys";
 pub const API_KEY: &str = "/api/keys/{id}";

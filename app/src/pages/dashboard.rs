@@ -1,7 +1,7 @@
 //! `/dashboard`: the signed-in user's account, rendered on the server. Signing out revokes
 //! the session on the server.
 
-use super::api_keys::ApiKeys;
+use super::{api_keys::ApiKeys, security::Security};
 use crate::api::paths;
 use crate::{
     api::{SignInMethod, Success, UserInfo},
@@ -64,6 +64,7 @@ fn Account(user: UserInfo) -> impl IntoView {
                 {move || if pending.get() { "Signing out…" } else { "Sign out" }}
             </button>
         </section>
+        <Security />
         <ApiKeys />
     }
 }

@@ -5,5 +5,6 @@ pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod reset_password;
+pub mod security;
 pub mod signup;
 pub mod verify_email;

@@ -13,3 +13,5 @@ pub mod seal;
 pub mod session;
 pub mod session_cache;
 pub mod throttle;
+pub mod totp;
+pub mod two_factor;

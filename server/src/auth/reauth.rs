@@ -25,6 +25,16 @@ pub async fn require_recent_sign_in(
     let Some(password) = password.filter(|p| !p.is_empty()) else {
         return Err(ApiError::ReauthRequired);
     };
+    check_password(state, auth, password, ip).await
+}
+
+/// The signed-in person's current password, counted on their own confirmation counter.
+pub async fn check_password(
+    state: &AppState,
+    auth: &AuthUser,
+    password: &str,
+    ip: IpAddr,
+) -> ApiResult<()> {
     state.limits.check_ip(Action::Login, ip)?;
     if password.len() > super::password::MAX_LENGTH * 4 {
         return Err(ApiError::validation("password", "Wrong password"));

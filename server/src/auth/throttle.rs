@@ -50,6 +50,12 @@ pub fn reauth_key(user_id: &UserId) -> String {
     format!("r:{user_id}")
 }
 
+/// The counter of an account's second factor: wrong codes lock it on their own, so wrong
+/// passwords (which anyone can send) never lock the second factor of a signed-in owner.
+pub fn second_factor_key(user_id: &UserId) -> String {
+    format!("f:{user_id}")
+}
+
 /// Counts an attempt; a locked key answers ACCOUNT_LOCKED at once. Returns whether this
 /// attempt took the last try and locked the key.
 pub async fn begin(state: &AppState, key: &str) -> ApiResult<bool> {

@@ -9,6 +9,7 @@ pub mod oauth_states;
 pub mod outbox;
 pub mod sessions;
 pub mod tokens;
+pub mod two_factor;
 pub mod users;
 
 use sqlx::{

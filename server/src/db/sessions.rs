@@ -103,6 +103,25 @@ pub async fn revoke<'c>(
     Ok(())
 }
 
+/// Ends every session of the account but `keep` (the one asking); returns how many.
+pub async fn revoke_others<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: &UserId,
+    keep: &SessionId,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1 \
+         WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id.as_str())
+    .bind(keep.as_str())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn revoke_all<'c>(
     ex: impl Executor<'c, Database = Any>,
     user_id: &UserId,

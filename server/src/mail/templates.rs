@@ -224,6 +224,38 @@ pub fn google_linked(forgot_link: &str) -> Mail {
     )
 }
 
+pub fn two_factor_enabled(forgot_link: &str) -> Mail {
+    let help = format!(
+        "If this was not you, someone has your password: reset it now at {forgot_link}, then turn two-factor sign-in off and on again with your own app."
+    );
+    render(
+        "two_factor_enabled",
+        "Two-factor sign-in was turned on",
+        &[
+            "Signing in to your account now needs a code from an authenticator app after the password. Every other session was signed out.",
+            &help,
+        ],
+        None,
+        "This notice is sent whenever two-factor sign-in is turned on or off.",
+    )
+}
+
+pub fn two_factor_disabled(forgot_link: &str) -> Mail {
+    let help = format!(
+        "If this was not you, reset your password now at {forgot_link} and turn two-factor sign-in on again."
+    );
+    render(
+        "two_factor_disabled",
+        "Two-factor sign-in was turned off",
+        &[
+            "Signing in to your account needs only the password again. Every other session was signed out.",
+            &help,
+        ],
+        None,
+        "This notice is sent whenever two-factor sign-in is turned on or off.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

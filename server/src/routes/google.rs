@@ -12,7 +12,7 @@
 //! Every failure ends at `/login?error=oauth_failed` (or `account_disabled`), with the reason
 //! in the log only.
 
-use crate::auth::session;
+use crate::auth::{session, two_factor::FirstFactor};
 use crate::{
     auth::{
         oidc::{Provider, VerifiedIdentity},
@@ -395,9 +395,12 @@ pub async fn handoff(
         return see_other(&login_with(outcome), [forget_binding]);
     };
     match exchange(&state, &token, &headers, ip).await {
-        Ok(opened) => {
+        Ok(SignedIn::Session(opened)) => {
             let session = cookies::session(&state.config, &opened.token, opened.ttl);
             see_other("/dashboard", [forget_binding, session])
+        }
+        Ok(SignedIn::SecondFactorNeeded(challenge)) => {
+            see_other(&format!("/login#two-factor={challenge}"), [forget_binding])
         }
         Err(refusal) => {
             tracing::warn!(reason = %refusal.reason, "Google hand-off refused");
@@ -411,7 +414,7 @@ async fn exchange(
     token: &str,
     headers: &HeaderMap,
     ip: IpAddr,
-) -> Result<session::Opened, Refused> {
+) -> Result<SignedIn, Refused> {
     let now = state.clock.now();
     let claims = state
         .jwt
@@ -441,6 +444,13 @@ async fn exchange(
     if user.disabled_at.is_some() {
         return Err(disabled());
     }
+    if crate::db::two_factor::is_enabled(&state.db.pool, &user.id).await? {
+        let first = FirstFactor::Provider {
+            started_at: claims.iat,
+        };
+        let challenge = crate::auth::two_factor::challenge(state, &user, first).await?;
+        return Ok(SignedIn::SecondFactorNeeded(challenge.challenge));
+    }
     let proof = crate::db::sessions::Proof::Provider {
         started_at: claims.iat,
     };
@@ -448,7 +458,15 @@ async fn exchange(
         .await?
         .ok_or_else(|| refused("the account was recovered during the sign-in"))?;
     tracing::info!(user = %user.id, "signed in with Google");
-    Ok(opened)
+    Ok(SignedIn::Session(opened))
+}
+
+/// Where a hand-off ends: a session, or the second step of the sign-in page.
+enum SignedIn {
+    Session(session::Opened),
+    /// The challenge travels in the fragment of `/login`: never sent to a server, logged or
+    /// forwarded in a `Referer`.
+    SecondFactorNeeded(String),
 }
 
 fn login_with(outcome: Outcome) -> String {

@@ -7,9 +7,12 @@
 //! unknown identifier locks exactly like a known one (RL1, RL3).
 
 use crate::{
-    auth::{device, password, ratelimit::Action, throttle},
+    auth::{
+        self, device, password, ratelimit::Action, session::Opened, throttle,
+        two_factor::FirstFactor,
+    },
     cookies,
-    db::{sessions::Proof, users},
+    db::{sessions::Proof, two_factor, users},
     error::{ApiError, ApiResult},
     extract::{ApiJson, ClientIp},
     state::AppState,
@@ -20,7 +23,7 @@ use axum::{
     http::HeaderMap,
     response::{IntoResponse, Response},
 };
-use console_api::{Data, Identifier, LoginRequest, LoginResponse};
+use console_api::{Data, Identifier, LoginOutcome, LoginRequest, LoginResponse};
 use unicode_normalization::UnicodeNormalization;
 
 const WRONG_CREDENTIALS: &str = "Wrong email or password";
@@ -97,23 +100,38 @@ pub async fn login(
         }
     }
 
-    let session = crate::auth::session::open(&state, &user, Proof::Password(&proven), &headers, ip)
+    if two_factor::is_enabled(&state.db.pool, &user.id).await? {
+        // No session and no trusted-browser cookie until the second factor is in.
+        let challenge =
+            auth::two_factor::challenge(&state, &user, FirstFactor::Password(&proven)).await?;
+        return Ok(Json(Data {
+            data: LoginOutcome::TwoFactor(challenge),
+        })
+        .into_response());
+    }
+    let session = auth::session::open(&state, &user, Proof::Password(&proven), &headers, ip)
         .await?
         .ok_or(ApiError::Unauthorized(WRONG_CREDENTIALS))?;
     tracing::info!(user = %user.id, "signed in");
+    Ok(signed_in(&state, &user, session))
+}
 
+/// The answer that signs a client in: the session cookie and the trusted-browser cookie for
+/// the console, the token for scripts.
+pub(super) fn signed_in(state: &AppState, user: &users::User, session: Opened) -> Response {
+    let now = state.clock.now();
     let cookies = cookies::jar([
         cookies::session(&state.config, &session.token, session.ttl),
         cookies::device(&state.config, state.devices.issue(&user.id, now)),
     ]);
     let body = Json(Data {
-        data: LoginResponse {
+        data: LoginOutcome::Session(LoginResponse {
             token: session.token,
             expires_at: session.expires_at,
             user: user.info(),
-        },
+        }),
     });
-    Ok((cookies, body).into_response())
+    (cookies, body).into_response()
 }
 
 /// The counter an attempt counts against (see `auth::throttle`).

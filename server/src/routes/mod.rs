@@ -10,6 +10,7 @@ mod resend_verification;
 mod reset_password;
 mod session;
 mod signup;
+mod two_factor;
 mod verify_email;
 
 use crate::{error::ApiError, state::AppState};
@@ -57,6 +58,15 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             get(reset_password::validate),
         )
         .route(paths::RESET_PASSWORD, post(reset_password::reset))
+        .route(paths::TWO_FACTOR, get(two_factor::status))
+        .route(paths::TWO_FACTOR_SETUP, post(two_factor::setup))
+        .route(paths::TWO_FACTOR_ENABLE, post(two_factor::enable))
+        .route(paths::TWO_FACTOR_VERIFY, post(two_factor::verify))
+        .route(paths::TWO_FACTOR_DISABLE, post(two_factor::disable))
+        .route(
+            paths::TWO_FACTOR_RECOVERY_CODES,
+            post(two_factor::regenerate),
+        )
         .route(paths::API_KEYS, get(api_keys::list).post(api_keys::create))
         .route(paths::API_KEY, delete(api_keys::revoke))
         .route(paths::ADMIN_USERS, get(admin::list))

@@ -18,6 +18,7 @@ backend_tests!(
     state_is_single_use_and_bound_to_the_browser,
     handoff_token_is_single_use_short_lived_and_browser_bound,
     disabled_accounts_cannot_sign_in_with_google,
+    google_sign_in_of_a_two_factor_account_asks_for_the_code,
 );
 
 const DASHBOARD: &str = "/dashboard";
@@ -496,4 +497,39 @@ async fn rate_limited_attempts_land_on_the_sign_in_page() {
         .login("someone@example.com", "a wrong password, long enough")
         .await;
     login.assert_error(401, "UNAUTHORIZED");
+}
+
+async fn google_sign_in_of_a_two_factor_account_asks_for_the_code(backend: Backend) {
+    let (app, provider) = with_google(backend, true).await;
+    let address = email("google-2fa");
+    let token = app.signed_in(&address).await;
+    let (secret, _) = app.enable_two_factor(&token).await;
+    provider
+        .set_identity(person("sub-2fa", &address, true))
+        .await;
+
+    // No session: the sign-in page's second step, with the challenge in the fragment.
+    let mut browser = Browser::default();
+    let landed = browser.sign_in_with_google(&app).await;
+    let challenge = landed
+        .strip_prefix("/login#two-factor=")
+        .unwrap_or_else(|| panic!("landed on {landed}"))
+        .to_owned();
+    assert!(browser.session().is_none());
+
+    app.post(
+        "/api/auth/2fa/verify",
+        json!({"challenge": challenge, "code": "000000"}),
+    )
+    .await
+    .assert_error(400, "VALIDATION_ERROR");
+    let code = testkit::totp_code(&secret, app.clock.now());
+    let signed = app
+        .post(
+            "/api/auth/2fa/verify",
+            json!({"challenge": challenge, "code": code}),
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
+    assert_eq!(signed.json["data"]["user"]["email"], address);
 }

@@ -14,5 +14,6 @@ mod serving;
 mod sessions;
 mod signup;
 mod takeover;
+mod two_factor;
 mod validation;
 mod verification;
