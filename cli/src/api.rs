@@ -27,6 +27,8 @@ impl Client {
             base: base.trim_end_matches('/').to_owned(),
             agent: ureq::AgentBuilder::new()
                 .timeout(Duration::from_secs(30))
+                // How the console's session list names this client.
+                .user_agent(concat!("msgsg/", env!("CARGO_PKG_VERSION")))
                 .build(),
         }
     }

@@ -4,8 +4,8 @@ use crate::{Context, Failure, output};
 use clap::Subcommand;
 use console_api::paths;
 use console_api::{
-    AdminUser, ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, KeyId, Role, RoleRequest, Success,
-    TwoFactorStatus,
+    AdminUser, ApiKeyInfo, CreateApiKeyRequest, CreatedApiKey, KeyId, Revoked, Role, RoleRequest,
+    SessionId, SessionInfo, Success, TwoFactorStatus,
     format::{date, optional_date},
 };
 
@@ -278,6 +278,63 @@ pub fn two_factor(context: &Context, command: TwoFactorCommand) -> Result<(), Fa
                     println!("Two-factor sign-in is off. Turn it on in the console's dashboard.");
                 }
             });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum SessionsCommand {
+    /// List your signed-in sessions (the default).
+    List,
+    /// End one session at once.
+    Revoke {
+        /// The session's id, from `msgsg sessions`.
+        id: SessionId,
+    },
+    /// End every session but this one.
+    RevokeOthers,
+}
+
+pub fn sessions(context: &Context, command: Option<SessionsCommand>) -> Result<(), Failure> {
+    let credential = context.credential()?;
+    let client = &context.client;
+    match command.unwrap_or(SessionsCommand::List) {
+        SessionsCommand::List => {
+            let sessions: Vec<SessionInfo> = client
+                .get(paths::SESSIONS, Some(&credential))
+                .map_err(|e| e.explain("sessions"))?;
+            context.print(&sessions, || {
+                let rows: Vec<Vec<String>> = sessions
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            format!("{}{}", s.id, if s.current { " (this one)" } else { "" }),
+                            s.device.clone(),
+                            s.ip.clone().unwrap_or_default(),
+                            date(s.created_at),
+                            date(s.last_seen_at),
+                        ]
+                    })
+                    .collect();
+                output::table(&["ID", "DEVICE", "IP", "SIGNED IN", "LAST SEEN"], &rows);
+            });
+        }
+        SessionsCommand::Revoke { id } => {
+            let done: Success = client
+                .delete(&paths::fill(paths::SESSION, id.as_str()), Some(&credential))
+                .map_err(|e| e.explain("sessions revoke"))?;
+            context.print(&done, || println!("Ended session {id}."));
+        }
+        SessionsCommand::RevokeOthers => {
+            let done: Revoked = client
+                .post(
+                    paths::SESSIONS_REVOKE_OTHERS,
+                    Some(&credential),
+                    &serde_json::json!({}),
+                )
+                .map_err(|e| e.explain("sessions revoke-others"))?;
+            context.print(&done, || println!("Ended {} other sessions.", done.revoked));
         }
     }
     Ok(())

@@ -63,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::ApiKeyCommand,
     },
+    /// Your signed-in sessions: list them, end one, or end every other one.
+    Sessions {
+        #[command(subcommand)]
+        command: Option<commands::SessionsCommand>,
+    },
     /// Two-factor sign-in of your account.
     #[command(name = "2fa")]
     TwoFactor {
@@ -169,6 +174,7 @@ fn run(context: &Context, command: Command) -> Result<(), Failure> {
         Command::Apikey { command } => commands::api_key(context, command),
         Command::User { command } => commands::user(context, command),
         Command::TwoFactor { command } => commands::two_factor(context, command),
+        Command::Sessions { command } => commands::sessions(context, command),
     }
 }
 

@@ -621,3 +621,52 @@ async fn login_asks_for_the_second_factor() {
     .unwrap();
     assert!(other.path().join(".msgsg_token").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_listed_and_ended() {
+    let console = console().await;
+    account(&console, "hana").await;
+    let laptop = signed_in(&console, "hana").await;
+    let server = signed_in(&console, "hana").await;
+
+    let listed = json(&msgsg(&console, laptop.path(), &["--json", "sessions"], "").await);
+    let sessions = listed.as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{listed}");
+    assert!(sessions.iter().all(|s| s["device"] == "msgsg command line"));
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let table = msgsg(&console, laptop.path(), &["sessions"], "").await;
+    assert!(
+        text(&table.stdout).contains("(this one)"),
+        "{}",
+        text(&table.stdout)
+    );
+
+    let out = msgsg(&console, laptop.path(), &["sessions", "revoke", &other], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = msgsg(&console, server.path(), &["whoami"], "").await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+
+    let again = signed_in(&console, "hana").await;
+    let out = msgsg(&console, laptop.path(), &["sessions", "revoke-others"], "").await;
+    assert!(
+        text(&out.stdout).contains("Ended 1 other sessions."),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        msgsg(&console, again.path(), &["whoami"], "")
+            .await
+            .status
+            .code(),
+        Some(3)
+    );
+    assert!(
+        msgsg(&console, laptop.path(), &["whoami"], "")
+            .await
+            .status
+            .success()
+    );
+}

@@ -191,7 +191,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<(User, Claims
                 .verify(token, Kind::Session, now)
                 .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
             let checked_at = std::time::Instant::now();
-            let user = sessions::live_user(&state.db.pool, &claims.session_id(), &claims.sub, now)
+            let session = claims.session_id();
+            let idle_since = now - state.config.session_idle.as_secs() as i64;
+            let user = sessions::live_user(&state.db.pool, &session, &claims.sub, now, idle_since)
                 .await?
                 .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
             state.sessions.put(token, &user, &claims, checked_at);
@@ -200,6 +202,10 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<(User, Claims
     };
     if user.disabled_at.is_some() {
         return Err(ApiError::AccountDisabled);
+    }
+    let session = claims.session_id();
+    if state.sessions.should_touch(&session, now) {
+        sessions::touch(&state.db.pool, &session, now).await?;
     }
     Ok((user, claims))
 }

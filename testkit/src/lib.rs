@@ -184,6 +184,21 @@ impl TestApp {
         Reply::read(response).await
     }
 
+    pub async fn delete_auth(&self, path: &str, token: &str) -> Reply {
+        let request = self.http.delete(self.url(path)).bearer_auth(token);
+        Reply::read(request.send().await.unwrap()).await
+    }
+
+    /// A DELETE with a JSON body (deleting an account takes the password).
+    pub async fn delete_auth_with(&self, path: &str, token: &str, body: Value) -> Reply {
+        let request = self
+            .http
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .json(&body);
+        Reply::read(request.send().await.unwrap()).await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         Reply::read(self.http.get(self.url(path)).send().await.unwrap()).await
     }

@@ -427,6 +427,63 @@ pub struct CreateApiKeyRequest {
     pub password: Option<Password>,
 }
 
+/// A live session as `GET /api/sessions` lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub created_at: i64,
+    /// When it was last used (recorded at most once a minute).
+    pub last_seen_at: i64,
+    pub ip: Option<String>,
+    /// A readable device, from the user agent: "Firefox on Linux".
+    pub device: String,
+    /// The session asking.
+    pub current: bool,
+}
+
+/// How many sessions `POST /api/sessions/revoke-others` ended.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Revoked {
+    pub revoked: u64,
+}
+
+/// `POST /api/auth/change-password`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: Password,
+    pub new_password: Password,
+}
+
+/// `POST /api/auth/change-email`: nothing changes until the link mailed to `newEmail` is
+/// opened and confirmed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeEmailRequest {
+    pub new_email: String,
+    pub current_password: Password,
+}
+
+/// `DELETE /api/auth/account`: the current password, or a two-factor code.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeleteAccountRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_password: Option<Password>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// The answer to confirming an address change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailChanged {
+    pub success: bool,
+    pub email: String,
+}
+
 /// An API key as lists show it: never the key itself.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

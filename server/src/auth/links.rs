@@ -67,6 +67,7 @@ pub async fn issue_token(
             expires_at: now + ttl.as_secs() as i64,
             password_hash: pending.password_hash,
             username: pending.username,
+            new_email: None,
         },
     )
     .await?;

@@ -1,5 +1,6 @@
 //! Credentials: passwords, JWTs, one-time tokens, and the limits that protect them.
 
+pub mod account;
 pub mod api_keys;
 pub mod device;
 pub mod jwt;
@@ -15,3 +16,4 @@ pub mod session_cache;
 pub mod throttle;
 pub mod totp;
 pub mod two_factor;
+pub mod user_agent;

@@ -25,19 +25,21 @@ pub async fn require_recent_sign_in(
     let Some(password) = password.filter(|p| !p.is_empty()) else {
         return Err(ApiError::ReauthRequired);
     };
-    check_password(state, auth, password, ip).await
+    check_password(state, auth, password, ip, "password").await
 }
 
-/// The signed-in person's current password, counted on their own confirmation counter.
+/// The signed-in person's current password, counted on their own confirmation counter; a
+/// wrong one is a VALIDATION_ERROR on `field`.
 pub async fn check_password(
     state: &AppState,
     auth: &AuthUser,
     password: &str,
     ip: IpAddr,
+    field: &'static str,
 ) -> ApiResult<()> {
     state.limits.check_ip(Action::Login, ip)?;
     if password.len() > super::password::MAX_LENGTH * 4 {
-        return Err(ApiError::validation("password", "Wrong password"));
+        return Err(ApiError::validation(field, "Wrong password"));
     }
     let key = throttle::reauth_key(&auth.user.id);
     throttle::begin(state, &key).await?;
@@ -47,7 +49,7 @@ pub async fn check_password(
         .verify(candidate, auth.user.password_hash.clone())
         .await?;
     if !verified.ok {
-        return Err(ApiError::validation("password", "Wrong password"));
+        return Err(ApiError::validation(field, "Wrong password"));
     }
     throttle::succeeded(state, &key).await
 }

@@ -9,7 +9,10 @@
 //! account or the session instead of scanning the entries: an entry checked before its
 //! account's last change, or whose session ended, is never served.
 
-use crate::{auth::jwt::Claims, db::users::User};
+use crate::{
+    auth::jwt::Claims,
+    db::{sessions::TOUCH_EVERY_SECONDS, users::User},
+};
 use console_api::{SessionId, UserId};
 use moka::sync::Cache;
 use std::time::{Duration, Instant};
@@ -26,6 +29,8 @@ pub struct SessionCache {
     users_changed: Cache<UserId, Instant>,
     /// Sessions ended by this process.
     sessions_ended: Cache<SessionId, ()>,
+    /// When this process last recorded each session's use (Unix seconds, the server's clock).
+    touched: Cache<SessionId, i64>,
 }
 
 #[derive(Clone)]
@@ -53,6 +58,10 @@ impl SessionCache {
             sessions_ended: Cache::builder()
                 .max_capacity(MAX_MARKS)
                 .time_to_live(marks_ttl)
+                .build(),
+            touched: Cache::builder()
+                .max_capacity(MAX_MARKS)
+                .time_to_live(Duration::from_secs(2 * TOUCH_EVERY_SECONDS as u64))
                 .build(),
         }
     }
@@ -84,6 +93,19 @@ impl SessionCache {
                 },
             );
         }
+    }
+
+    /// Whether this session's use should be written now: at most once a minute a process,
+    /// so a busy client costs one write a minute, not one a request.
+    pub fn should_touch(&self, sid: &SessionId, now: i64) -> bool {
+        let due = self
+            .touched
+            .get(sid)
+            .is_none_or(|at| at + TOUCH_EVERY_SECONDS <= now);
+        if due {
+            self.touched.insert(sid.clone(), now);
+        }
+        due
     }
 
     pub fn forget_session(&self, sid: &SessionId) {

@@ -2,7 +2,7 @@
 
 use super::users::User;
 use console_api::{SessionId, UserId};
-use sqlx::{Any, Executor};
+use sqlx::{Any, Executor, FromRow};
 
 pub struct NewSession<'a> {
     pub id: &'a SessionId,
@@ -72,20 +72,24 @@ const LIVE_USER_SQL: &str = concat!(
     "SELECT ",
     crate::user_columns!(),
     " FROM sessions s JOIN users u ON u.id = s.user_id \
-     WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3"
+     WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 \
+       AND COALESCE(s.last_seen_at, s.created_at) > $4"
 );
 
-/// The user of a live session: not revoked, not expired, and belonging to `user_id`.
+/// The user of a live session: not revoked, not expired, used since `idle_since`, and
+/// belonging to `user_id`.
 pub async fn live_user<'c>(
     ex: impl Executor<'c, Database = Any>,
     session_id: &SessionId,
     user_id: &UserId,
     now: i64,
+    idle_since: i64,
 ) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as(LIVE_USER_SQL)
         .bind(session_id.as_str())
         .bind(user_id.as_str())
         .bind(now)
+        .bind(idle_since)
         .fetch_optional(ex)
         .await
 }
@@ -136,3 +140,76 @@ pub async fn revoke_all<'c>(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// A live session as its owner's list shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct Listed {
+    #[sqlx(try_from = "String")]
+    pub id: SessionId,
+    pub created_at: i64,
+    pub last_seen_at: Option<i64>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The account's live sessions (not revoked, not expired, used since `idle_since`), most
+/// recently used first.
+pub async fn live_of<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: &UserId,
+    now: i64,
+    idle_since: i64,
+) -> Result<Vec<Listed>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions \
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+           AND COALESCE(last_seen_at, created_at) > $3 \
+         ORDER BY COALESCE(last_seen_at, created_at) DESC, id",
+    )
+    .bind(user_id.as_str())
+    .bind(now)
+    .bind(idle_since)
+    .fetch_all(ex)
+    .await
+}
+
+/// Ends one session of the account; false when it has no such live session.
+pub async fn revoke_of<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: &UserId,
+    id: &SessionId,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1 \
+         WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $4",
+    )
+    .bind(now)
+    .bind(id.as_str())
+    .bind(user_id.as_str())
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records that the session was used now, unless that was recorded in the last minute.
+pub async fn touch<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &SessionId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1 \
+         WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)",
+    )
+    .bind(now)
+    .bind(id.as_str())
+    .bind(now - TOUCH_EVERY_SECONDS)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// How often a session's last use is written at most.
+pub const TOUCH_EVERY_SECONDS: i64 = 60;

@@ -10,6 +10,8 @@ pub enum Purpose {
     ResetPassword,
     /// The id of a Google hand-off token: spent when the browser swaps it for a session.
     GoogleHandoff,
+    /// A change of address, mailed to the new address; carries it.
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -18,6 +20,7 @@ impl Purpose {
             Purpose::VerifyEmail => "verify_email",
             Purpose::ResetPassword => "reset_password",
             Purpose::GoogleHandoff => "google_handoff",
+            Purpose::ChangeEmail => "change_email",
         }
     }
 }
@@ -42,6 +45,8 @@ pub struct NewToken<'a> {
     /// For a verification link: the username asked for at that signup, claimed when the
     /// address is verified (so a signup's answer never depends on the address).
     pub username: Option<&'a str>,
+    /// For an address change: the new address.
+    pub new_email: Option<&'a str>,
 }
 
 pub async fn insert<'c>(
@@ -50,8 +55,9 @@ pub async fn insert<'c>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO one_time_tokens \
-           (token_hash, user_id, purpose, created_at, expires_at, password_hash, username) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+           (token_hash, user_id, purpose, created_at, expires_at, password_hash, username, \
+            new_email) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(token.token_hash)
     .bind(token.user_id.as_str())
@@ -60,6 +66,7 @@ pub async fn insert<'c>(
     .bind(token.expires_at)
     .bind(token.password_hash)
     .bind(token.username)
+    .bind(token.new_email)
     .execute(ex)
     .await?;
     Ok(())
@@ -91,6 +98,8 @@ pub struct Spent {
     pub password_hash: Option<String>,
     /// The username a verification link claims, if any.
     pub username: Option<String>,
+    /// The address an address-change link moves the account to.
+    pub new_email: Option<String>,
 }
 
 /// Spends the token if it is unused and unexpired, in one statement so that two concurrent
@@ -104,7 +113,7 @@ pub async fn consume<'c>(
     sqlx::query_as(
         "UPDATE one_time_tokens SET used_at = $1 \
          WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $4 \
-         RETURNING user_id, password_hash, username",
+         RETURNING user_id, password_hash, username, new_email",
     )
     .bind(now)
     .bind(token_hash)
@@ -125,6 +134,25 @@ pub async fn forget_pending_passwords<'c>(
          WHERE user_id = $1 AND purpose = 'verify_email' AND used_at IS NULL",
     )
     .bind(user_id.as_str())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Marks the account's outstanding tokens of one purpose as used (a newer one replaces them).
+pub async fn spend_purpose<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    user_id: &UserId,
+    purpose: Purpose,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE one_time_tokens SET used_at = $1 \
+         WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id.as_str())
+    .bind(purpose.as_str())
     .execute(ex)
     .await?;
     Ok(done.rows_affected())

@@ -363,6 +363,55 @@ pub async fn set_password<'c>(
     Ok(())
 }
 
+/// Moves the account to a new address (verified: its link was opened there), unless another
+/// account has it by now; false then.
+pub async fn set_email<'c>(
+    ex: impl Executor<'c, Database = Any>,
+    id: &UserId,
+    email: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $3 \
+         WHERE id = $4 AND NOT EXISTS (SELECT 1 FROM users WHERE email = $5)",
+    )
+    .bind(email)
+    .bind(now)
+    .bind(now)
+    .bind(id.as_str())
+    .bind(email)
+    .execute(ex)
+    .await;
+    match done {
+        Ok(done) => Ok(done.rows_affected() == 1),
+        // Two accounts confirming one address at once: the unique index decides.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes the account and, through the schema's cascades, everything of it (sessions,
+/// links, keys, identities, two-factor); only its id and dates stay, in `deleted_accounts`.
+pub async fn delete(
+    conn: &mut sqlx::AnyConnection,
+    user: &User,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deleted_accounts (user_id, created_at, deleted_at) VALUES ($1, $2, $3)",
+    )
+    .bind(user.id.as_str())
+    .bind(user.created_at)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user.id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Locks the account's row for the rest of the transaction on PostgreSQL (SQLite already
 /// runs one writer at a time), so that changes to its credentials take turns.
 pub async fn lock(

@@ -256,6 +256,101 @@ pub fn two_factor_disabled(forgot_link: &str) -> Mail {
     )
 }
 
+/// After the owner changed the password from a signed-in session.
+pub fn password_changed_by_owner(forgot_link: &str, sessions_ended: u64) -> Mail {
+    let what = format!(
+        "The password of your account was just changed from a signed-in session; {} signed out.",
+        count(sessions_ended, "other session was", "other sessions were"),
+    );
+    let help = format!("If this was not you, reset your password now at {forgot_link}.");
+    render(
+        "password_changed",
+        "Your password was changed",
+        &[&what, &help],
+        None,
+        "This notice is sent for every password change.",
+    )
+}
+
+/// To the new address of an address change: the link that makes it happen.
+pub fn confirm_new_email(link: &str, hours: u64) -> Mail {
+    let expiry = format!("The link works once and expires in {hours} hours.");
+    render(
+        "confirm_new_email",
+        "Confirm your new email address",
+        &[
+            "Someone asked to use this address for their account. Nothing changes until this link is opened and confirmed.",
+            &expiry,
+        ],
+        Some(Action {
+            label: "Confirm the new address",
+            url: link,
+        }),
+        IGNORE,
+    )
+}
+
+/// To a new address that already has an account: no link, and nothing changes.
+pub fn email_change_taken(login_link: &str) -> Mail {
+    let help = format!("If it was you, sign in to that account instead: {login_link}");
+    render(
+        "email_change_taken",
+        "This address already has an account",
+        &[
+            "Someone asked to move another account to this address, but this address already belongs to an account, so nothing was changed.",
+            &help,
+        ],
+        None,
+        IGNORE,
+    )
+}
+
+/// To the current address, as soon as a change is asked for.
+pub fn email_change_requested(new_email: &str, forgot_link: &str) -> Mail {
+    let what = format!(
+        "Someone signed in to your account asked to change its address to {new_email}. Nothing changes unless the link mailed there is confirmed."
+    );
+    let help = format!(
+        "If this was not you, reset your password now at {forgot_link}: that also stops the change."
+    );
+    render(
+        "email_change_requested",
+        "A change of your email address was asked for",
+        &[&what, &help],
+        None,
+        "This notice is sent for every change of address.",
+    )
+}
+
+/// To the old address, once the change is made.
+pub fn email_changed(new_email: &str, forgot_link: &str) -> Mail {
+    let what =
+        format!("The address of your account is now {new_email}; this one no longer signs in.");
+    let help = format!(
+        "If this was not you, tell your administrator at once; {forgot_link} now mails the new address."
+    );
+    render(
+        "email_changed",
+        "Your email address was changed",
+        &[&what, &help],
+        None,
+        "This notice is sent for every change of address.",
+    )
+}
+
+pub fn account_deleted() -> Mail {
+    render(
+        "account_deleted",
+        "Your account was deleted",
+        &[
+            "Your account and everything in it were deleted: its sessions, API keys and sign-in methods no longer work.",
+            "If this was not you, sign up again with this address and tell your administrator.",
+        ],
+        None,
+        "This is the last mail you get from us about this account.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,6 +196,7 @@ pub async fn callback(
                     expires_at: now + HANDOFF_TTL,
                     password_hash: None,
                     username: None,
+                    new_email: None,
                 },
             )
             .await?;

@@ -1,5 +1,6 @@
 //! The HTTP API: one module per endpoint family, one router.
 
+mod account;
 mod admin;
 mod api_keys;
 mod dev_mailbox;
@@ -9,6 +10,7 @@ mod login;
 mod resend_verification;
 mod reset_password;
 mod session;
+mod sessions;
 mod signup;
 mod two_factor;
 mod verify_email;
@@ -58,6 +60,17 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             get(reset_password::validate),
         )
         .route(paths::RESET_PASSWORD, post(reset_password::reset))
+        .route(paths::CHANGE_PASSWORD, post(account::change_password))
+        .route(paths::CHANGE_EMAIL, post(account::change_email))
+        .route(
+            paths::CHANGE_EMAIL_VALIDATE,
+            get(account::validate_email_change),
+        )
+        .route(
+            paths::CHANGE_EMAIL_CONFIRM,
+            post(account::confirm_email_change),
+        )
+        .route(paths::ACCOUNT, delete(account::delete_account))
         .route(paths::TWO_FACTOR, get(two_factor::status))
         .route(paths::TWO_FACTOR_SETUP, post(two_factor::setup))
         .route(paths::TWO_FACTOR_ENABLE, post(two_factor::enable))
@@ -67,6 +80,9 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
             paths::TWO_FACTOR_RECOVERY_CODES,
             post(two_factor::regenerate),
         )
+        .route(paths::SESSIONS, get(sessions::list))
+        .route(paths::SESSIONS_REVOKE_OTHERS, post(sessions::revoke_others))
+        .route(paths::SESSION, delete(sessions::revoke))
         .route(paths::API_KEYS, get(api_keys::list).post(api_keys::create))
         .route(paths::API_KEY, delete(api_keys::revoke))
         .route(paths::ADMIN_USERS, get(admin::list))

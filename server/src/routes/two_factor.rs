@@ -175,7 +175,9 @@ async fn confirm(
                 Err(ApiError::validation("code", "Wrong code"))
             }
         }
-        (None, Some(password)) => reauth::check_password(state, auth, password, ip).await,
+        (None, Some(password)) => {
+            reauth::check_password(state, auth, password, ip, "password").await
+        }
         (None, None) => Err(ApiError::validation(
             "password",
             "Enter your password or a code from your authenticator app",

@@ -3,6 +3,7 @@
 //! SMTP server, Google sign-in against a real OpenID Connect provider. One module per flow;
 //! a new flow's tests go in a new module here, built on `testkit`.
 
+mod account;
 mod google;
 mod keys_and_roles;
 mod limits;
