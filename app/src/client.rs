@@ -104,6 +104,17 @@ mod browser {
             .map_err(|_| Failure::network())?;
         send(request).await
     }
+
+    pub async fn delete_with<B: Serialize, T: DeserializeOwned>(
+        path: &str,
+        body: &B,
+    ) -> Result<T, Failure> {
+        let request = Request::delete(path)
+            .header("accept", "application/json")
+            .json(body)
+            .map_err(|_| Failure::network())?;
+        send(request).await
+    }
 }
 
 /// `POST path` with a JSON body.
@@ -128,6 +139,22 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
     #[cfg(not(feature = "hydrate"))]
     {
         let _ = path;
+        Err(Failure::network())
+    }
+}
+
+/// `DELETE path` with a JSON body.
+pub async fn delete_with<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, Failure> {
+    #[cfg(feature = "hydrate")]
+    {
+        browser::delete_with(path, body).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (path, body);
         Err(Failure::network())
     }
 }

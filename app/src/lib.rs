@@ -20,9 +20,9 @@ use leptos_router::{
 
 use layout::Layout;
 use pages::{
-    dashboard::DashboardPage, forgot_password::ForgotPasswordPage, home::HomePage,
-    login::LoginPage, not_found::NotFound, reset_password::ResetPasswordPage, signup::SignupPage,
-    verify_email::VerifyEmailPage,
+    confirm_email::ConfirmEmailPage, dashboard::DashboardPage, forgot_password::ForgotPasswordPage,
+    home::HomePage, login::LoginPage, not_found::NotFound, reset_password::ResetPasswordPage,
+    signup::SignupPage, verify_email::VerifyEmailPage,
 };
 
 /// The password rule as the forms state it up front.
@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage />
                     <Route path=StaticSegment("reset-password") view=ResetPasswordPage />
                     <Route path=StaticSegment("dashboard") view=DashboardPage />
+                    <Route path=StaticSegment("confirm-email") view=ConfirmEmailPage />
                 </Routes>
             </Layout>
         </Router>

@@ -12,6 +12,7 @@ const pages: [string, string][] = [
   ['forgot-password', '/forgot-password'],
   ['verify-email-invalid', '/verify-email?token=' + '0'.repeat(64)],
   ['reset-password-invalid', '/reset-password?token=' + '0'.repeat(64)],
+  ['confirm-email-invalid', '/confirm-email?token=' + '0'.repeat(64)],
   ['not-found', '/no/such/page'],
 ];
 

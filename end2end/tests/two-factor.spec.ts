@@ -55,6 +55,12 @@ test('turn on two-factor sign-in, sign in with a code, turn it off', async ({ pa
   await expect(page.getByRole('heading', { name: 'Two-factor sign-in' })).toBeVisible();
   const field = page.getByLabel('Authentication code');
   await expect(field).toHaveAttribute('autocomplete', 'one-time-code');
+  const step = await new AxeBuilder({ page }).analyze();
+  expect(step.violations.filter((v) => ['serious', 'critical'].includes(v.impact ?? ''))).toEqual([]);
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 844 });
+    await page.screenshot({ path: test.info().outputPath(`login-second-step-${width}.png`), fullPage: true });
+  }
   await field.fill('123 456');
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(field).toHaveAttribute('aria-invalid', 'true');

@@ -1,7 +1,12 @@
 //! `/dashboard`: the signed-in user's account, rendered on the server. Signing out revokes
 //! the session on the server.
 
-use super::{api_keys::ApiKeys, security::Security};
+use super::{
+    account_settings::{ChangeEmail, ChangePassword, DeleteAccount},
+    api_keys::ApiKeys,
+    security::Security,
+    sessions::Sessions,
+};
 use crate::api::paths;
 use crate::{
     api::{SignInMethod, Success, UserInfo},
@@ -65,7 +70,11 @@ fn Account(user: UserInfo) -> impl IntoView {
             </button>
         </section>
         <Security />
+        <Sessions />
+        <ChangePassword />
+        <ChangeEmail current=user.email.clone() />
         <ApiKeys />
+        <DeleteAccount />
     }
 }
 

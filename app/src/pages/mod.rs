@@ -1,4 +1,6 @@
+pub mod account_settings;
 pub mod api_keys;
+pub mod confirm_email;
 pub mod dashboard;
 pub mod forgot_password;
 pub mod home;
@@ -6,5 +8,6 @@ pub mod login;
 pub mod not_found;
 pub mod reset_password;
 pub mod security;
+pub mod sessions;
 pub mod signup;
 pub mod verify_email;
