@@ -26,6 +26,7 @@ test('turn on two-factor sign-in, sign in with a code, turn it off', async ({ pa
   const email = uniqueEmail('twofactor');
   await signUp(page, email);
   await page.goto(await linkInMail(email, 0, '/verify-email'));
+  await expect(page.getByRole('heading', { name: 'Email verified' })).toBeVisible();
   await signIn(page, email);
   await expect(page).toHaveURL(/\/dashboard$/);
   await hydrated(page);
