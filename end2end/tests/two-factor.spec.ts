@@ -31,6 +31,10 @@ test('turn on two-factor sign-in, sign in with a code, turn it off', async ({ pa
   await expect(page).toHaveURL(/\/dashboard$/);
   await hydrated(page);
 
+  // The password is asked for, however fresh the session.
+  await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+  await expect(page.getByRole('alert')).toContainText('Enter your password');
+  await page.getByLabel('Your password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
   await expect(page.getByRole('img', { name: 'QR code of the new key' })).toBeVisible();
   const secret = (await page.getByTestId('manual-key').textContent())!.trim();

@@ -275,7 +275,7 @@ impl TestApp {
     /// not the current one.
     pub async fn enable_two_factor(&self, token: &str) -> (String, Vec<String>) {
         let setup = self
-            .post_auth("/api/auth/2fa/setup", token, json!({}))
+            .post_auth("/api/auth/2fa/setup", token, json!({"password": PASSWORD}))
             .await;
         assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
         let secret = setup.json["data"]["secret"].as_str().unwrap().to_owned();

@@ -62,21 +62,16 @@ pub fn Security() -> impl IntoView {
 fn TurnOn(setup: RwSignal<Option<TwoFactorSetup>>) -> impl IntoView {
     let hydrated = use_hydrated();
     let password = RwSignal::new(String::new());
-    let needs_password = RwSignal::new(false);
     let form = Form::new(move |request: TwoFactorSetupRequest| async move {
         let done = client::post::<_, TwoFactorSetup>(paths::TWO_FACTOR_SETUP, &request).await;
-        match &done {
-            Ok(started) => setup.set(Some(started.clone())),
-            Err(f) if f.is(ErrorCode::ReauthRequired) => needs_password.set(true),
-            Err(_) => {}
+        if let Ok(started) = &done {
+            setup.set(Some(started.clone()));
         }
         done
     });
     let pending = form.pending();
     let message = form.general(|f| match f.code {
-        Some(ErrorCode::ReauthRequired) => {
-            "You signed in a while ago: enter your password to continue.".to_string()
-        }
+        Some(ErrorCode::ReauthRequired) => "Enter your password to continue.".to_string(),
         _ => f.message,
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -90,9 +85,7 @@ fn TurnOn(setup: RwSignal<Option<TwoFactorSetup>>) -> impl IntoView {
         <p>"Off. With it on, signing in also needs a code from an authenticator app on your phone."</p>
         <Alert message=message />
         <form class="inline-form" on:submit=submit novalidate>
-            {move || needs_password.get().then(|| view! {
-                <Field label="Your password" id="tf-setup-password" input_type="password" autocomplete="current-password" required=true value=password error=form.field_error("password") />
-            })}
+            <Field label="Your password" id="tf-setup-password" input_type="password" autocomplete="current-password" value=password error=form.field_error("password") />
             <button class="button" type="submit" disabled=move || !hydrated.get() || pending.get()>
                 {move || if pending.get() { "Starting…" } else { "Turn on two-factor sign-in" }}
             </button>

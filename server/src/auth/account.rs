@@ -53,6 +53,8 @@ pub async fn change_password(
         ));
     }
     let ended = sessions::revoke_others(&mut *tx, &user.id, &session, now).await?;
+    // An address change asked for with the old password does not outlive it.
+    tokens::spend_purpose(&mut *tx, &user.id, Purpose::ChangeEmail, now).await?;
     let notice =
         templates::password_changed_by_owner(&state.config.link("/forgot-password"), ended);
     state
@@ -150,6 +152,11 @@ pub async fn confirm_email_change(state: &AppState, token: &str) -> ApiResult<St
             "This address now belongs to another account",
         ));
     }
+    // Links mailed to the old address stop: whoever still reads it must not reset the
+    // password of an account that moved away.
+    for purpose in [Purpose::ResetPassword, Purpose::VerifyEmail] {
+        tokens::spend_purpose(&mut *tx, &user.id, purpose, now).await?;
+    }
     let notice = templates::email_changed(&new_email, &state.config.link("/forgot-password"));
     state
         .mailer
@@ -181,7 +188,7 @@ pub async fn delete(
             } else {
                 Code::Totp(code)
             };
-            if !two_factor::check_code(state, &user.id, code).await? {
+            if !two_factor::check_code(state, &user.id, code, two_factor::Use::Confirm).await? {
                 return Err(ApiError::validation("code", "Wrong code"));
             }
         }

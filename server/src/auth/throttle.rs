@@ -56,6 +56,13 @@ pub fn second_factor_key(user_id: &UserId) -> String {
     format!("f:{user_id}")
 }
 
+/// The counter of codes typed by a signed-in person to confirm an action (turning two-factor
+/// off, new recovery codes, deleting the account): a stolen session cannot use it to lock
+/// the owner's sign-in.
+pub fn second_factor_confirm_key(user_id: &UserId) -> String {
+    format!("fc:{user_id}")
+}
+
 /// Counts an attempt; a locked key answers ACCOUNT_LOCKED at once. Returns whether this
 /// attempt took the last try and locked the key.
 pub async fn begin(state: &AppState, key: &str) -> ApiResult<bool> {
@@ -89,13 +96,18 @@ pub async fn succeeded(state: &AppState, key: &str) -> ApiResult<()> {
 /// at most once per lock, since only the attempt that locks calls this.
 pub fn notify_owner(state: &AppState, user: &User) {
     tracing::warn!(user = %user.id, "account locked for untrusted clients");
+    let notice = templates::sign_in_attempts(
+        state.config.lockout_duration.as_secs().div_ceil(60),
+        &state.config.link("/forgot-password"),
+    );
+    mail_owner(state, user, notice);
+}
+
+/// Queues `notice` to the owner after the answer (capped per address like every notice).
+pub fn mail_owner(state: &AppState, user: &User, notice: templates::Mail) {
     let (state, email) = (state.clone(), user.email.clone());
     tokio::spawn(async move {
         let now = state.clock.now();
-        let notice = templates::sign_in_attempts(
-            state.config.lockout_duration.as_secs().div_ceil(60),
-            &state.config.link("/forgot-password"),
-        );
         let queued = async {
             let mut tx = state.db.pool.begin().await?;
             if crate::auth::links::queue_capped(&mut tx, &state, &email, &notice, now).await? {

@@ -20,7 +20,8 @@ use console_api::{TwoFactorChallenge, UserId};
 use std::net::IpAddr;
 
 pub const CHALLENGE_TTL_SECONDS: i64 = 300;
-pub const MAX_WRONG_CODES: i64 = 5;
+/// Answers a challenge takes: five wrong codes kill it (a right one spends it anyway).
+pub const MAX_ATTEMPTS: i64 = 5;
 
 const CHALLENGE_ENDED: &str =
     "This sign-in has ended (it was used, expired, or had too many wrong codes); sign in again";
@@ -92,13 +93,41 @@ impl<'a> Code<'a> {
     }
 }
 
+/// Where a code is typed, which names the counter its failures count on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Answering a sign-in challenge.
+    SignIn,
+    /// Confirming an action from a signed-in session.
+    Confirm,
+}
+
 /// Whether `code` is a current, unused second factor of the account's enabled factor. An
 /// accepted code is spent (its time step, or the recovery code) in the same statement that
-/// accepts it, so it never works twice, on any replica. Counted on the account's
-/// second-factor counter: too many wrong codes lock it (ACCOUNT_LOCKED) for a while.
-pub async fn check_code(state: &AppState, user_id: &UserId, code: Code<'_>) -> ApiResult<bool> {
-    let key = throttle::second_factor_key(user_id);
-    throttle::begin(state, &key).await?;
+/// accepts it, so it never works twice, on any replica. Too many wrong codes lock the
+/// counter of `used_for` (ACCOUNT_LOCKED) for a while; when sign-in locks, the owner is
+/// mailed: whoever typed them knew the password.
+pub async fn check_code(
+    state: &AppState,
+    user_id: &UserId,
+    code: Code<'_>,
+    used_for: Use,
+) -> ApiResult<bool> {
+    let key = match used_for {
+        Use::SignIn => throttle::second_factor_key(user_id),
+        Use::Confirm => throttle::second_factor_confirm_key(user_id),
+    };
+    if throttle::begin(state, &key).await?
+        && used_for == Use::SignIn
+        && let Some(user) = users::by_id(&state.db.pool, user_id).await?
+    {
+        tracing::warn!(user = %user.id, "second factor locked after wrong codes");
+        let notice = crate::mail::templates::two_factor_attempts(
+            state.config.lockout_duration.as_secs().div_ceil(60),
+            &state.config.link("/forgot-password"),
+        );
+        throttle::mail_owner(state, &user, notice);
+    }
     let now = state.clock.now();
     let accepted = match code {
         Code::Totp(code) => {
@@ -141,18 +170,19 @@ pub async fn answer(
 ) -> ApiResult<(User, Opened)> {
     let hash = token_hash(challenge);
     let now = state.clock.now();
+    // Every answer takes one of the challenge's attempts before the code is checked, in one
+    // statement: parallel answers cannot try more codes than that.
     let pending = if crate::validate::token_shape(challenge) {
-        two_factor::live_challenge(&state.db.pool, &hash, MAX_WRONG_CODES, now).await?
+        two_factor::take_attempt(&state.db.pool, &hash, MAX_ATTEMPTS, now).await?
     } else {
         None
     };
     let pending = pending.ok_or(ApiError::Unauthorized(CHALLENGE_ENDED))?;
-    if !check_code(state, &pending.user_id, code).await? {
-        two_factor::challenge_failed(&state.db.pool, &hash).await?;
+    if !check_code(state, &pending.user_id, code, Use::SignIn).await? {
         tracing::info!(user = %pending.user_id, "wrong second factor");
         return Err(ApiError::validation("code", "Wrong code"));
     }
-    if !two_factor::spend_challenge(&state.db.pool, &hash, MAX_WRONG_CODES, now).await? {
+    if !two_factor::spend_challenge(&state.db.pool, &hash, now).await? {
         return Err(ApiError::Unauthorized(CHALLENGE_ENDED));
     }
     let user = users::by_id(&state.db.pool, &pending.user_id)

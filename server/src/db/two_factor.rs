@@ -73,17 +73,21 @@ pub async fn accept_step<'c>(
     Ok(done.rows_affected() == 1)
 }
 
-/// Marks the factor being set up as enabled; false if there is none or it is enabled.
+/// Marks the factor being set up as enabled, if it is still the one whose code was checked
+/// (`secret_sealed`: a set-up started meanwhile replaced it); false otherwise.
 pub async fn enable<'c>(
     ex: impl Executor<'c, Database = Any>,
     user_id: &UserId,
+    secret_sealed: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE totp_factors SET enabled_at = $1 WHERE user_id = $2 AND enabled_at IS NULL",
+        "UPDATE totp_factors SET enabled_at = $1 \
+         WHERE user_id = $2 AND secret_sealed = $3 AND enabled_at IS NULL",
     )
     .bind(now)
     .bind(user_id.as_str())
+    .bind(secret_sealed)
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -193,52 +197,40 @@ pub struct Challenge {
     pub provider_started_at: Option<i64>,
 }
 
-/// The account of a live challenge: unspent, unexpired, with fewer than `max_failures`
-/// wrong codes.
-pub async fn live_challenge<'c>(
+/// Takes one attempt of a live challenge (unspent, unexpired, attempts left), in one
+/// statement; the challenge's account and first factor, or `None` when it is dead.
+pub async fn take_attempt<'c>(
     ex: impl Executor<'c, Database = Any>,
     token_hash: &str,
-    max_failures: i64,
+    max_attempts: i64,
     now: i64,
 ) -> Result<Option<Challenge>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT user_id, password_hash, provider_started_at FROM two_factor_challenges \
-         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 AND failures < $3",
+        "UPDATE two_factor_challenges SET failures = failures + 1 \
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 AND failures < $3 \
+         RETURNING user_id, password_hash, provider_started_at",
     )
     .bind(token_hash)
     .bind(now)
-    .bind(max_failures)
+    .bind(max_attempts)
     .fetch_optional(ex)
     .await
 }
 
-/// Counts a wrong code against the challenge.
-pub async fn challenge_failed<'c>(
-    ex: impl Executor<'c, Database = Any>,
-    token_hash: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE two_factor_challenges SET failures = failures + 1 WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
-/// Spends a live challenge; false when another request spent it (or it died) first.
+/// Spends a challenge whose attempt was just taken; false when another request spent it
+/// (or it expired) first.
 pub async fn spend_challenge<'c>(
     ex: impl Executor<'c, Database = Any>,
     token_hash: &str,
-    max_failures: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE two_factor_challenges SET used_at = $1 \
-         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $3 AND failures < $4",
+         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $3",
     )
     .bind(now)
     .bind(token_hash)
     .bind(now)
-    .bind(max_failures)
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)

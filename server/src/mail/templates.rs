@@ -256,6 +256,37 @@ pub fn two_factor_disabled(forgot_link: &str) -> Mail {
     )
 }
 
+pub fn recovery_codes_replaced(forgot_link: &str) -> Mail {
+    let help = format!(
+        "If this was not you, someone has your password and a session: reset your password now at {forgot_link}."
+    );
+    render(
+        "recovery_codes_replaced",
+        "New recovery codes were made",
+        &[
+            "New two-factor recovery codes were made for your account; the earlier ones no longer work.",
+            &help,
+        ],
+        None,
+        "This notice is sent whenever recovery codes are replaced.",
+    )
+}
+
+/// The second factor locked after wrong codes: whoever typed them had the password.
+pub fn two_factor_attempts(minutes: u64, forgot_link: &str) -> Mail {
+    let what = format!(
+        "Someone signed in to your account with the right password, then typed many wrong two-factor codes. Two-factor sign-in is paused for {minutes} minutes."
+    );
+    let help = format!("Your password is known to someone else: change it now at {forgot_link}.");
+    render(
+        "two_factor_attempts",
+        "Wrong two-factor codes on your account",
+        &[&what, &help],
+        None,
+        "This notice is sent at most once each time two-factor sign-in is paused.",
+    )
+}
+
 /// After the owner changed the password from a signed-in session.
 pub fn password_changed_by_owner(forgot_link: &str, sessions_ended: u64) -> Mail {
     let what = format!(

@@ -57,8 +57,21 @@ pub async fn setup(
     auth: AuthUser,
     ApiJson(req): ApiJson<TwoFactorSetupRequest>,
 ) -> ApiResult<Json<Data<TwoFactorSetup>>> {
-    let password = req.password.as_ref().map(|p| p.expose());
-    reauth::require_recent_sign_in(&state, &auth, password, ip).await?;
+    // Always the password when the account has one: a session alone (even a fresh, stolen
+    // one) must not tie the account to somebody else's app. Google-only accounts need a
+    // recent sign-in instead.
+    let password = req
+        .password
+        .as_ref()
+        .map(|p| p.expose())
+        .filter(|p| !p.is_empty());
+    match password {
+        _ if auth.user.password_hash.is_none() => {
+            reauth::require_recent_sign_in(&state, &auth, None, ip).await?
+        }
+        Some(password) => reauth::check_password(&state, &auth, password, ip, "password").await?,
+        None => return Err(ApiError::ReauthRequired),
+    }
     let (secret, sealed) = state.totp.new_secret();
     if !factors::begin_setup(&state.db.pool, &auth.user.id, &sealed, state.clock.now()).await? {
         return Err(already_on());
@@ -82,12 +95,15 @@ pub async fn enable(
     let session = auth.session()?.session_id();
     let user = &auth.user;
     let factor = factors::factor(&state.db.pool, &user.id).await?;
-    let secret = match factor {
+    let (sealed, secret) = match factor {
         Some(f) if f.enabled_at.is_some() => return Err(already_on()),
-        Some(f) => state.totp.open(&f.secret_sealed),
-        None => None,
-    }
-    .ok_or_else(|| {
+        Some(f) => {
+            let secret = state.totp.open(&f.secret_sealed);
+            (f.secret_sealed, secret)
+        }
+        None => (String::new(), None),
+    };
+    let secret = secret.ok_or_else(|| {
         ApiError::bad_body(
             StatusCode::CONFLICT,
             "Start the set-up first: there is no authenticator app waiting to be confirmed",
@@ -106,8 +122,11 @@ pub async fn enable(
         .map(|c| state.totp.recovery_hash(&user.id, c))
         .collect();
     let mut tx = state.db.pool.begin().await?;
-    if !factors::enable(&mut *tx, &user.id, now).await? {
-        return Err(already_on());
+    if !factors::enable(&mut *tx, &user.id, &sealed, now).await? {
+        return Err(ApiError::bad_body(
+            StatusCode::CONFLICT,
+            "The set-up was started again meanwhile: scan the new QR code",
+        ));
     }
     factors::accept_step(&mut *tx, &user.id, matched.step).await?;
     factors::replace_recovery_codes(&mut tx, &user.id, &hashes, now).await?;
@@ -169,7 +188,7 @@ async fn confirm(
             } else {
                 Code::Totp(code)
             };
-            if two_factor::check_code(state, &auth.user.id, kind).await? {
+            if two_factor::check_code(state, &auth.user.id, kind, two_factor::Use::Confirm).await? {
                 Ok(())
             } else {
                 Err(ApiError::validation("code", "Wrong code"))
@@ -226,9 +245,16 @@ pub async fn regenerate(
         .iter()
         .map(|c| state.totp.recovery_hash(&user.id, c))
         .collect();
+    let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
-    factors::replace_recovery_codes(&mut tx, &user.id, &hashes, state.clock.now()).await?;
+    factors::replace_recovery_codes(&mut tx, &user.id, &hashes, now).await?;
+    let notice = templates::recovery_codes_replaced(&state.config.link("/forgot-password"));
+    state
+        .mailer
+        .queue(&mut *tx, &user.email, &notice, now, None)
+        .await?;
     tx.commit().await?;
+    state.mailer.wake();
     tracing::info!(user = %user.id, "recovery codes replaced");
     Ok(Json(Data {
         data: RecoveryCodes {

@@ -217,6 +217,11 @@ async fn an_address_changes_only_through_the_new_mailbox(backend: Backend) {
         old
     );
 
+    // Whoever reads the old mailbox holds a reset link of it…
+    app.post("/api/auth/forgot-password", json!({"email": old}))
+        .await;
+    let stale_reset = app.token_from_mail(&old, 2, "/reset-password").await;
+
     // Opening the link does not spend it; confirming does, once.
     let link = app.token_from_mail(&new, 0, "/confirm-email").await;
     let state = app
@@ -236,9 +241,16 @@ async fn an_address_changes_only_through_the_new_mailbox(backend: Backend) {
         new
     );
     assert_eq!(
-        app.mails(&old, 3).await[2].subject,
+        app.mails(&old, 4).await[3].subject,
         "Your email address was changed"
     );
+    // …which stopped when the account moved away.
+    let state = app
+        .get(&format!(
+            "/api/auth/reset-password/validate?token={stale_reset}"
+        ))
+        .await;
+    assert_eq!(state.json, json!({"data": {"state": "used"}}));
     token_of(&app, &new, PASSWORD).await;
     app.login(&old, PASSWORD)
         .await

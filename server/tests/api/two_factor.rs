@@ -18,7 +18,21 @@ fn app(backend: Backend) -> Options {
 /// Turns two-factor sign-in on for a signed-in account; returns the secret and the
 /// recovery codes.
 async fn enrol(app: &TestApp, token: &str) -> (String, Vec<String>) {
-    let setup = app.post_auth("/api/auth/2fa/setup", token, json!({})).await;
+    // Even a fresh session needs the password: a stolen one must not tie the account to
+    // somebody else's app.
+    app.post_auth("/api/auth/2fa/setup", token, json!({}))
+        .await
+        .assert_error(403, "REAUTH_REQUIRED");
+    app.post_auth(
+        "/api/auth/2fa/setup",
+        token,
+        json!({"password": "wrong wrong wrong wrong"}),
+    )
+    .await
+    .assert_error(400, "VALIDATION_ERROR");
+    let setup = app
+        .post_auth("/api/auth/2fa/setup", token, json!({"password": PASSWORD}))
+        .await;
     assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
     let secret = setup.json["data"]["secret"].as_str().unwrap().to_owned();
     let uri = setup.json["data"]["otpauthUri"].as_str().unwrap();
@@ -117,18 +131,26 @@ async fn enrol_sign_in_with_codes_and_disable(backend: Backend) {
     let mails = app.mails(&address, 2).await;
     assert_eq!(mails[1].subject, "Two-factor sign-in was turned on");
     // A second set-up cannot replace the enabled app.
-    app.post_auth("/api/auth/2fa/setup", &token, json!({}))
+    app.post_auth("/api/auth/2fa/setup", &token, json!({"password": PASSWORD}))
         .await
         .assert_error(409, "VALIDATION_ERROR");
 
     // Five wrong codes kill the challenge: even the right code is refused then.
     app.clock.advance(30);
+    // Eight at once: exactly five are weighed, the rest find the challenge dead.
     let challenge = password_step(&app, &address).await;
-    for _ in 0..5 {
-        answer(&app, &challenge, json!({"code": "000000"}))
-            .await
-            .assert_error(400, "VALIDATION_ERROR");
-    }
+    let tries = (0..8).map(|_| answer(&app, &challenge, json!({"code": "000000"})));
+    let codes: Vec<String> = futures_util::future::join_all(tries)
+        .await
+        .iter()
+        .map(|r| r.code().to_owned())
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|c| *c == "VALIDATION_ERROR").count(),
+        5,
+        "{codes:?}"
+    );
+    assert_eq!(codes.iter().filter(|c| *c == "UNAUTHORIZED").count(), 3);
     let now_code = totp_code(&secret, app.clock.now());
     answer(&app, &challenge, json!({"code": now_code}))
         .await
@@ -194,6 +216,10 @@ async fn enrol_sign_in_with_codes_and_disable(backend: Backend) {
         )
         .await;
     assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    assert_eq!(
+        app.mails(&address, 3).await[2].subject,
+        "New recovery codes were made"
+    );
     answer(&app, &challenge, json!({"recoveryCode": recovery[1]}))
         .await
         .assert_error(400, "VALIDATION_ERROR");
@@ -225,7 +251,7 @@ async fn enrol_sign_in_with_codes_and_disable(backend: Backend) {
         .await;
     assert_eq!(off.status, StatusCode::OK, "{}", off.body);
     assert_eq!(
-        app.mails(&address, 3).await[2].subject,
+        app.mails(&address, 4).await[3].subject,
         "Two-factor sign-in was turned off"
     );
     let plain = app.login(&address, PASSWORD).await;
