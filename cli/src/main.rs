@@ -240,10 +240,7 @@ fn login(
 /// A typed code: six digits are an app's code, anything else a recovery code.
 fn two_factor_answer(challenge: String, code: String) -> TwoFactorVerifyRequest {
     let code = code.trim().to_owned();
-    let digits = code.chars().filter(|c| !c.is_whitespace()).count() == 6
-        && code
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_whitespace());
+    let digits = console_api::is_app_code(&code);
     TwoFactorVerifyRequest {
         challenge,
         code: digits.then(|| code.clone()),

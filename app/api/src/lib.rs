@@ -190,6 +190,14 @@ pub enum LoginOutcome {
     Session(LoginResponse),
 }
 
+/// Whether typed text is an authenticator app's code (six digits, spaces ignored); anything
+/// else typed where a code is asked for is a recovery code (or, in a "password or code"
+/// field, the password).
+pub fn is_app_code(typed: &str) -> bool {
+    let digits: Vec<char> = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    digits.len() == 6 && digits.iter().all(char::is_ascii_digit)
+}
+
 /// `{"twoFactorRequired": true, "challenge": "…"}`: no session yet.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -125,7 +125,7 @@ pub fn DeleteAccount() -> impl IntoView {
             return;
         }
         let typed = proof.get_untracked().trim().to_owned();
-        let is_code = typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit());
+        let is_code = crate::api::is_app_code(&typed);
         form.submit(DeleteAccountRequest {
             current_password: (!is_code && !typed.is_empty())
                 .then(|| Password::from(typed.clone())),

@@ -182,7 +182,7 @@ fn TwoFactorOn(
     let send = move |ask: Ask| {
         let typed = proof.get_untracked().trim().to_owned();
         // Six digits are the app's code; anything else is the password.
-        let is_code = typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit());
+        let is_code = crate::api::is_app_code(&typed);
         form.submit((
             ask,
             TwoFactorConfirmRequest {

@@ -183,11 +183,7 @@ pub async fn delete(
     let user = &auth.user;
     match (code, password) {
         (Some(code), _) if factors::is_enabled(&state.db.pool, &user.id).await? => {
-            let code = if code.contains('-') || code.len() > 8 {
-                Code::Recovery(code)
-            } else {
-                Code::Totp(code)
-            };
+            let code = Code::typed(code);
             if !two_factor::check_code(state, &user.id, code, two_factor::Use::Confirm).await? {
                 return Err(ApiError::validation("code", "Wrong code"));
             }

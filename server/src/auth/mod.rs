@@ -16,4 +16,5 @@ pub mod session_cache;
 pub mod throttle;
 pub mod totp;
 pub mod two_factor;
+pub mod two_factor_settings;
 pub mod user_agent;

@@ -49,6 +49,16 @@ impl TotpKeys {
         self.sealer.open(&hex::decode(sealed).ok()?)
     }
 
+    /// A fresh set of recovery codes for the account, and the hashes they are stored as.
+    pub fn new_recovery_codes(&self, user_id: &UserId) -> (Vec<String>, Vec<String>) {
+        let codes = new_recovery_codes();
+        let hashes = codes
+            .iter()
+            .map(|c| self.recovery_hash(user_id, c))
+            .collect();
+        (codes, hashes)
+    }
+
     /// The keyed hash a recovery code is stored and looked up by (bound to its account).
     pub fn recovery_hash(&self, user_id: &UserId, code: &str) -> String {
         let mut mac =

@@ -74,6 +74,16 @@ pub enum Code<'a> {
 }
 
 impl<'a> Code<'a> {
+    /// One typed value where either kind is accepted: six digits are the app's code,
+    /// anything else a recovery code (what an owner without the app has).
+    pub fn typed(text: &'a str) -> Self {
+        if console_api::is_app_code(text) {
+            Code::Totp(text)
+        } else {
+            Code::Recovery(text)
+        }
+    }
+
     /// The one code a request sent; a clear error when it sent none or both.
     pub fn from_request(code: Option<&'a str>, recovery: Option<&'a str>) -> ApiResult<Self> {
         let code = code.map(str::trim).filter(|c| !c.is_empty());
