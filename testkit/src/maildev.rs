@@ -42,23 +42,36 @@ fn maildev_bin() -> PathBuf {
 }
 
 impl MailDev {
+    /// A fresh maildev on free ports. A port found free can be taken by another test before
+    /// maildev binds it; then it never answers, and another pair of ports is tried.
     pub async fn start() -> MailDev {
-        let dev = MailDev {
-            smtp_port: free_port(),
-            web_port: free_port(),
-            child: Mutex::new(None),
-        };
-        dev.launch().await;
-        dev
+        for _ in 0..3 {
+            let dev = MailDev {
+                smtp_port: free_port(),
+                web_port: free_port(),
+                child: Mutex::new(None),
+            };
+            if dev.try_launch().await {
+                return dev;
+            }
+            dev.stop();
+        }
+        panic!("maildev did not start on three pairs of ports");
     }
 
     pub fn smtp_url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.smtp_port)
     }
 
-    /// Starts the process (again) on the same ports. It reads its stdin so that it ends
-    /// with the test process: when the pipe closes, the shell kills maildev.
+    /// Starts the process again on the same ports (after `stop`).
     pub async fn launch(&self) {
+        assert!(self.try_launch().await, "maildev did not start again");
+    }
+
+    /// Starts the process and waits until it answers; false if it does not within 20 s. It
+    /// reads its stdin so that it ends with the test process: when the pipe closes, the
+    /// shell kills maildev.
+    async fn try_launch(&self) -> bool {
         let script = format!(
             "\"{}\" --ip 127.0.0.1 --web-ip 127.0.0.1 -s {} -w {} >/dev/null 2>&1 & pid=$!; read _; kill $pid; wait",
             maildev_bin().display(),
@@ -75,11 +88,11 @@ impl MailDev {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if self.all().await.is_some() {
-                return;
+                return true;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("maildev did not start");
+        false
     }
 
     /// Stops the SMTP server (mail it already holds is lost with it).
